@@ -1,0 +1,21 @@
+# swarmdeck: `make run` starts the dashboard, `make test` runs the whole test suite.
+.PHONY: run test lint bench screenshot clean
+
+run:
+	@scripts/ensure-venv.sh
+	@.venv/bin/python manage.py prepare
+	@.venv/bin/python manage.py serve
+
+test:
+	@scripts/test.sh
+
+lint:
+	@scripts/ensure-venv.sh dev
+	.venv/bin/ruff check .
+
+screenshot:
+	@scripts/ensure-venv.sh dev
+	.venv/bin/python -m pytest -q tests/screenshots.py -p no:cacheprovider
+
+clean:
+	rm -rf .venv

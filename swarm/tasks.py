@@ -1,0 +1,36 @@
+"""django-q2 entry points: thin wrappers the worker calls by dotted path."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+
+from swarm import snapshots
+
+REFRESH_NODES = "swarm.tasks.refresh_nodes"
+
+
+def refresh_nodes() -> str:
+    return snapshots.refresh_nodes()
+
+
+def enqueue(func_path: str, *args: object) -> None:
+    """Queue a task once the current transaction commits, so the worker sees its rows."""
+    from django_q.tasks import async_task
+
+    transaction.on_commit(lambda: async_task(func_path, *args, group=func_path))
+
+
+def ensure_schedules() -> None:
+    """The periodic snapshot refreshes, created or updated to the configured interval."""
+    from django_q.models import Schedule
+
+    Schedule.objects.update_or_create(
+        name="refresh nodes",
+        defaults={
+            "func": REFRESH_NODES,
+            "schedule_type": Schedule.MINUTES,
+            "minutes": settings.SNAPSHOT_REFRESH_MINUTES,
+            "repeats": -1,
+        },
+    )

@@ -1,0 +1,36 @@
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+_UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+
+
+@register.filter
+def bytes_iec(value: int | None) -> str:
+    """1 GiB, 3.8 GiB: binary units, as `docker info` shows memory."""
+    if not value:
+        return "–"
+    size = float(value)
+    for unit in _UNITS:
+        if size < 1024 or unit == _UNITS[-1]:
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} PiB"
+
+
+@register.filter
+def age(moment: datetime | None) -> str:
+    """'12 s ago', '4 min ago', '3 h ago', '2 d ago': how old a snapshot is, at a glance."""
+    if moment is None:
+        return "never"
+    seconds = max(0, int((timezone.now() - moment).total_seconds()))
+    if seconds < 120:
+        return f"{seconds} s ago"
+    if seconds < 7200:
+        return f"{seconds // 60} min ago"
+    if seconds < 172800:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} d ago"
