@@ -156,6 +156,13 @@ else:
 DOCKER_HOST = env_str("DOCKER_HOST")  # empty: the docker SDK's default socket
 ENGINE_TIMEOUT = env_float("SWARMDECK_ENGINE_TIMEOUT", 5.0, minimum=0.5)
 SNAPSHOT_REFRESH_MINUTES = env_int("SWARMDECK_REFRESH_MINUTES", 1, minimum=1)
+DOCKER_CLI = env_str("SWARMDECK_DOCKER_CLI", "docker")
+JOB_LOG_MAX_LINES = env_int("SWARMDECK_JOB_LOG_MAX_LINES", 200_000, minimum=100)
+JOB_CANCEL_GRACE_SECONDS = env_float("SWARMDECK_JOB_CANCEL_GRACE", 5.0, minimum=0.1)
+# A running job whose worker has not written a heartbeat for this long is marked lost.
+JOB_LOST_AFTER_SECONDS = env_int("SWARMDECK_JOB_LOST_AFTER", 120, minimum=10)
+# How often a log consumer re-reads the database when no wake-up arrives.
+LOG_POLL_SECONDS = env_float("SWARMDECK_LOG_POLL", 0.1 if not REDIS_URL else 1.0, minimum=0.02)
 
 LOGGING = {
     "version": 1,

@@ -90,3 +90,81 @@ class SwarmNode(models.Model):
             "engine_labels": info.engine_labels,
             "message": info.message,
         }
+
+
+class Job(models.Model):
+    """One background task (system check, registry scan, merge, build, bootstrap) and its
+    outcome. Its output lives in JobLogLine; see swarm/jobs.py for the runner."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+        LOST = "lost"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    kind = models.CharField(max_length=32)
+    params = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    exit_code = models.IntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=500, blank=True)
+    diagnosis = models.TextField(blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    worker_host = models.CharField(max_length=255, blank=True)
+    worker_pid = models.IntegerField(null=True, blank=True)
+    # The process group of the step running now, so a reaper can end what a dead worker
+    # left behind (steps run in their own session and outlive a killed worker).
+    step_pgid = models.IntegerField(null=True, blank=True)
+    last_seq = models.IntegerField(default=0)
+    log_truncated = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status"], name="job_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if not self.started_at:
+            return None
+        end = self.finished_at or timezone.now()
+        return max(0.0, (end - self.started_at).total_seconds())
+
+
+class JobLogLine(models.Model):
+    class Stream(models.TextChoices):
+        STDOUT = "stdout"
+        STDERR = "stderr"
+        SYSTEM = "system"
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="lines")
+    seq = models.IntegerField()
+    stream = models.CharField(max_length=8, choices=Stream.choices)
+    text = models.TextField()
+    time = models.DateTimeField()
+
+    class Meta:
+        ordering = ["job", "seq"]
+        # Also the index for "lines of job J after seq N".
+        constraints = [
+            models.UniqueConstraint(fields=["job", "seq"], name="joblogline_job_seq_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.seq} {self.text[:60]}"

@@ -13,18 +13,25 @@ from django.http import HttpRequest, HttpResponse
 VIEWERS = "viewers"
 OPERATORS = "operators"
 OPERATE_PERMISSION = "swarm.operate"
+VIEW_JOB_PERMISSION = "swarm.view_job"
 
 
 def is_operator(user: AbstractBaseUser | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.has_perm(OPERATE_PERMISSION))
 
 
+def can_view_jobs(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and user.has_perm(VIEW_JOB_PERMISSION))
+
+
 def ensure_roles() -> None:
-    """Create both groups; operators get the operate permission."""
-    Group.objects.get_or_create(name=VIEWERS)
+    """Create both groups: viewers may read job logs, operators may also run jobs."""
+    swarm_perms = Permission.objects.filter(content_type__app_label="swarm")
+    view_job = swarm_perms.get(codename="view_job")
+    viewers, _ = Group.objects.get_or_create(name=VIEWERS)
+    viewers.permissions.add(view_job)
     operators, _ = Group.objects.get_or_create(name=OPERATORS)
-    operate = Permission.objects.get(content_type__app_label="swarm", codename="operate")
-    operators.permissions.add(operate)
+    operators.permissions.add(view_job, swarm_perms.get(codename="operate"))
 
 
 def operator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

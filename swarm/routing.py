@@ -1,5 +1,9 @@
-"""WebSocket routes (the job log stream arrives with the job runner)."""
+"""WebSocket routes."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from swarm.consumers import JobLogConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/jobs/<int:job_id>/", JobLogConsumer.as_asgi()),
+]

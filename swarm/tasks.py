@@ -34,3 +34,20 @@ def ensure_schedules() -> None:
             "repeats": -1,
         },
     )
+    Schedule.objects.update_or_create(
+        name="reap lost jobs",
+        defaults={"func": "swarm.tasks.reap_lost_jobs", "schedule_type": Schedule.MINUTES,
+                  "minutes": 1, "repeats": -1},
+    )
+
+
+def run_job(job_id: int) -> str:
+    from swarm.jobs import run_job as run
+
+    return run(job_id)
+
+
+def reap_lost_jobs() -> int:
+    from swarm.jobs import reap_lost_jobs as reap
+
+    return reap()

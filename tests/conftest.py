@@ -175,3 +175,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for component, why in sorted(MISSING.items()):
         terminalreporter.line(f"  {component}: {why}", red=True)
     terminalreporter.line("  Run `make test` as root to install them with apt.", red=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop in the main thread
+    for the rest of the session, which async (WebSocket) tests cannot share."""
+    items.sort(key=lambda item: "chromium" in getattr(item, "fixturenames", ()))

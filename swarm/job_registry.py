@@ -1,0 +1,42 @@
+"""Every kind of job swarmdeck runs, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from swarm import system_check
+from swarm.jobs import JobContext
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    title: str
+    run: Callable[[JobContext], str]
+    description: str = ""
+
+
+KINDS: dict[str, JobKind] = {
+    kind.name: kind
+    for kind in [
+        JobKind("system_check", "System check", system_check.run,
+                "docker version, docker info and docker buildx version against the engine"),
+    ]
+}
+
+
+class UnknownJobKind(ValueError):
+    pass
+
+
+def job_kind(name: str) -> JobKind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise UnknownJobKind(f"unknown job kind {name!r}") from None
+
+
+def job_title(name: str) -> str:
+    kind = KINDS.get(name)
+    return kind.title if kind else name
