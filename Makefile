@@ -1,5 +1,5 @@
 # swarmdeck: `make run` starts the dashboard, `make test` runs the whole test suite.
-.PHONY: run test lint bench screenshot clean
+.PHONY: run test lint bench bench-logs screenshot clean
 
 run:
 	@scripts/ensure-venv.sh
@@ -12,6 +12,11 @@ test:
 lint:
 	@scripts/ensure-venv.sh dev
 	.venv/bin/ruff check .
+
+bench: bench-logs
+
+bench-logs:
+	@bench/run_log_stream.sh
 
 screenshot:
 	@scripts/ensure-venv.sh dev

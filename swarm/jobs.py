@@ -185,7 +185,10 @@ class JobContext:
                         selector.unregister(key.fd)
                     for line in lines:
                         emit(stream, line)
-                self.writer.flush_if_due()
+                if selector.get_map() and not selector.select(timeout=0):
+                    self.writer.flush()  # the process paused: show what it said now
+                else:
+                    self.writer.flush_if_due()  # it keeps talking: batch (<= 100 ms)
                 now = time.monotonic()
                 if process.poll() is not None:
                     # A background child may still hold the pipes open: give it a moment.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +35,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "correct-horse-battery"
+SLOW_DOCKER = Path(__file__).resolve().parent / "bin" / "slow-docker"
 
 
 def _start_engine(swarm: bool) -> IsolatedEngine:
@@ -152,7 +154,11 @@ def served(
 
     server = LiveServer(
         database=str(connection.settings_dict["NAME"]),
-        extra_env={"DOCKER_HOST": swarm_engine.host},
+        extra_env={
+            "DOCKER_HOST": swarm_engine.host,
+            # Real docker output, replayed slowly enough to watch a job stream.
+            "SWARMDECK_DOCKER_CLI": str(SLOW_DOCKER),
+        },
     )
     server.start()
     yield server

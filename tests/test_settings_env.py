@@ -54,8 +54,22 @@ def test_sqlite_is_configured_for_a_web_server_and_worker_sharing_it(settings):
     assert "busy_timeout" in options["init_command"]
 
 
-def test_the_task_queue_uses_the_orm_broker_and_never_redelivers_a_running_job(settings):
+def test_the_task_queue_never_redelivers_a_running_job(settings):
     q = settings.Q_CLUSTER
-    assert q["orm"] == "default"
     assert q["retry"] > q["timeout"]
     assert q["max_attempts"] == 1
+
+
+def test_redis_url_switches_broker_and_channel_layer(settings):
+    """Runs in both modes: `make test` runs this file again with REDIS_URL set."""
+    from channels.layers import get_channel_layer
+
+    layer = type(get_channel_layer()).__name__
+    if settings.REDIS_URL:
+        assert settings.Q_CLUSTER["redis"] == settings.REDIS_URL
+        assert "orm" not in settings.Q_CLUSTER
+        assert layer == "RedisChannelLayer"
+    else:
+        assert settings.Q_CLUSTER["orm"] == "default"
+        assert "redis" not in settings.Q_CLUSTER
+        assert layer == "InMemoryChannelLayer"
