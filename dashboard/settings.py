@@ -157,6 +157,9 @@ DOCKER_HOST = env_str("DOCKER_HOST")  # empty: the docker SDK's default socket
 ENGINE_TIMEOUT = env_float("SWARMDECK_ENGINE_TIMEOUT", 5.0, minimum=0.5)
 SNAPSHOT_REFRESH_MINUTES = env_int("SWARMDECK_REFRESH_MINUTES", 1, minimum=1)
 DOCKER_CLI = env_str("SWARMDECK_DOCKER_CLI", "docker")
+REGISTRY_TIMEOUT = env_float("SWARMDECK_REGISTRY_TIMEOUT", 10.0, minimum=0.5)
+REGISTRY_CONCURRENCY = env_int("SWARMDECK_REGISTRY_CONCURRENCY", 8, minimum=1, maximum=64)
+REGISTRY_SCAN_MINUTES = env_int("SWARMDECK_SCAN_MINUTES", 15, minimum=1)
 JOB_LOG_MAX_LINES = env_int("SWARMDECK_JOB_LOG_MAX_LINES", 200_000, minimum=100)
 JOB_CANCEL_GRACE_SECONDS = env_float("SWARMDECK_JOB_CANCEL_GRACE", 5.0, minimum=0.1)
 # A running job whose worker has not written a heartbeat for this long is marked lost.
@@ -170,5 +173,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("SWARMDECK_LOG_LEVEL", "INFO").upper()},
-    "loggers": {"django_q": {"level": "WARNING"}},
+    "loggers": {"django-q": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
 }

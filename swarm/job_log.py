@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.utils import timezone
@@ -30,8 +31,10 @@ class LogWriter:
         max_lines: int | None = None,
         flush_seconds: float = 0.1,
         batch_lines: int = 500,
+        echo: Callable[[str, str], None] | None = None,
     ) -> None:
         self.job = job
+        self.echo = echo  # also print each line (stream, text), for management commands
         self.max_lines = max_lines if max_lines is not None else settings.JOB_LOG_MAX_LINES
         self.flush_seconds = flush_seconds
         self.batch_lines = batch_lines
@@ -43,6 +46,8 @@ class LogWriter:
         self._first_buffered_at = 0.0
 
     def write(self, stream: str, text: str) -> None:
+        if self.echo is not None:
+            self.echo(stream, text)
         for piece in split_long_line(text):
             self._add(stream, piece)
         self.flush_if_due()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from swarm import system_check
+from swarm import scan_job, system_check
 from swarm.jobs import JobContext
 
 
@@ -22,6 +22,8 @@ KINDS: dict[str, JobKind] = {
     for kind in [
         JobKind("system_check", "System check", system_check.run,
                 "docker version, docker info and docker buildx version against the engine"),
+        JobKind("registry_scan", "Registry scan", scan_job.run,
+                "repositories, tags and per-platform manifests of one registry"),
     ]
 }
 

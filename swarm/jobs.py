@@ -9,18 +9,21 @@ once; cancel ends the whole process group; a dead worker's jobs become ``lost``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
+import queue
 import selectors
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -35,6 +38,7 @@ from swarm.notify import notify_job
 log = logging.getLogger(__name__)
 
 RUN_JOB = "swarm.tasks.run_job"
+T = TypeVar("T")
 TAIL_LINES = 200  # kept in memory per step, for outcomes and diagnoses
 CANCEL_POLL_SECONDS = 0.5
 HEARTBEAT_SECONDS = 10.0
@@ -113,6 +117,31 @@ class JobContext:
     def check_cancelled(self) -> None:
         if self.cancel_requested():
             raise JobCancelled()
+
+    def run_async(self, work: Callable[[Callable[[str], None]], Awaitable[T]]) -> T:
+        """Run async work (registry I/O) on its own event loop in a thread, streaming the
+        lines it logs into the job log as they come: the ORM stays in this thread."""
+        lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        outcome: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                outcome["value"] = asyncio.run(work(lines.put))
+            except BaseException as error:  # noqa: BLE001 - re-raised in the job's thread
+                outcome["error"] = error
+
+        thread = threading.Thread(target=target, name=f"job-{self.job.pk}-async", daemon=True)
+        thread.start()
+        while thread.is_alive() or not lines.empty():
+            try:
+                self.log(lines.get(timeout=0.05))
+            except queue.Empty:
+                self.writer.flush_if_due()
+        thread.join()
+        self.writer.flush()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
 
     def run(
         self,
@@ -260,8 +289,9 @@ def claim(job_id: int) -> bool:
     )
 
 
-def run_job(job_id: int) -> str:
-    """The worker's entry point for every job kind."""
+def run_job(job_id: int, echo: Callable[[str, str], None] | None = None) -> str:
+    """The worker's entry point for every job kind (``echo`` also prints each log line,
+    for management commands that run a job in the foreground)."""
     from swarm.job_registry import job_kind
 
     if not claim(job_id):
@@ -270,7 +300,7 @@ def run_job(job_id: int) -> str:
         return f"skipped: job {job_id} is {status or 'gone'}"
     job = Job.objects.get(pk=job_id)
     notify_job(job.pk, {"type": "job.status"})
-    writer = LogWriter(job)
+    writer = LogWriter(job, echo=echo)
     ctx = JobContext(job, writer)
     status, outcome, diagnosis, exit_code = Job.Status.SUCCEEDED, "", "", None
     try:

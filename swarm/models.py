@@ -168,3 +168,132 @@ class JobLogLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}:{self.seq} {self.text[:60]}"
+
+
+class Registry(models.Model):
+    """A registry swarmdeck reads (and merges into). The password and token are write-only:
+    never rendered back, logged, or put in a job log (``__repr__`` leaves them out too)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    base_url = models.CharField(
+        max_length=255, unique=True, help_text="http://192.168.31.98:5000 (http:// = plain HTTP)"
+    )
+    username = models.CharField(max_length=150, blank=True)
+    password = models.CharField(max_length=500, blank=True)
+    token = models.CharField(max_length=4000, blank=True)
+    verify_tls = models.BooleanField(default=True, help_text="Off for a self-signed certificate")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_scan_at = models.DateTimeField(null=True, blank=True)
+    last_scan_ok = models.BooleanField(null=True)
+    last_error = models.TextField(blank=True)
+    api_version = models.CharField(max_length=64, blank=True)
+    repository_count = models.IntegerField(default=0)
+    tag_count = models.IntegerField(default=0)
+    image_count = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "registries"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<Registry {self.name} {self.base_url}>"
+
+    @property
+    def host(self) -> str:
+        """``192.168.31.98:5000``: how image references name this registry."""
+        return self.base_url.split("://", 1)[-1].rstrip("/")
+
+    @property
+    def is_plain_http(self) -> bool:
+        return self.base_url.startswith("http://")
+
+
+class Repository(models.Model):
+    registry = models.ForeignKey(Registry, on_delete=models.CASCADE, related_name="repositories")
+    name = models.CharField(max_length=255)
+    tag_count = models.IntegerField(default=0)
+    error = models.TextField(blank=True)
+    scanned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["registry", "name"], name="repository_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registry.host}/{self.name}"
+
+
+class Tag(models.Model):
+    class Kind(models.TextChoices):
+        DOCKER_MANIFEST = "docker_manifest", "Docker manifest"
+        OCI_MANIFEST = "oci_manifest", "OCI manifest"
+        DOCKER_LIST = "docker_list", "Docker manifest list"
+        OCI_INDEX = "oci_index", "OCI index"
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=128)
+    digest = models.CharField(max_length=100)
+    media_type = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    size = models.IntegerField(default=0)
+    created = models.DateTimeField(null=True, blank=True)
+    # Normalised platforms of the real images (attestations excluded), for chips and the
+    # compatibility matrix without a query per tag.
+    platforms = models.JSONField(default=list, blank=True)
+    attestation_count = models.IntegerField(default=0)
+    # For OCI referrers fallback tags (sha256-<hex>[.sig|.att|.sbom]): the digest they
+    # describe, so they are grouped under that image instead of listed as images.
+    subject_digest = models.CharField(max_length=100, blank=True)
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["repository", "name"]
+        constraints = [models.UniqueConstraint(fields=["repository", "name"], name="tag_unique")]
+        indexes = [models.Index(fields=["digest"], name="tag_digest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.repository}:{self.name}"
+
+    @property
+    def is_index(self) -> bool:
+        return self.kind in (self.Kind.DOCKER_LIST, self.Kind.OCI_INDEX)
+
+
+class TagImage(models.Model):
+    """One entry of a tag: each child of an index, or the single manifest itself."""
+
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="images")
+    position = models.IntegerField(default=0)
+    digest = models.CharField(max_length=100)
+    media_type = models.CharField(max_length=100)
+    size = models.IntegerField(default=0)
+    platform = models.CharField(max_length=64, blank=True)  # normalised; "" if unknown
+    raw_platform = models.CharField(max_length=64, blank=True)  # as the index says
+    is_attestation = models.BooleanField(default=False)
+    attests = models.CharField(max_length=100, blank=True)  # the image it describes
+    created = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["tag", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.tag} {self.platform or 'attestation'} {self.digest[:19]}"
+
+
+class CachedContent(models.Model):
+    """Manifests and config blobs by digest: content-addressed, so valid forever."""
+
+    registry = models.ForeignKey(Registry, on_delete=models.CASCADE, related_name="cache")
+    digest = models.CharField(max_length=100)
+    media_type = models.CharField(max_length=100, blank=True)
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["registry", "digest"], name="cached_content_unique")
+        ]

@@ -4,7 +4,7 @@ live server) and users with each role. See tests/README.md for how to use them."
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +81,28 @@ def registry() -> Iterator[RegistryServer]:
         component_missing("docker-registry", str(error))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def registry_factory() -> Iterator[Callable[..., RegistryServer]]:
+    """Start extra registries (fresh storage, optional ``htpasswd={user: password}``) that
+    stop when the module's tests are done."""
+    binary = need_executable("docker-registry", "/usr/bin/docker-registry",
+                             package="docker-registry")
+    started: list[RegistryServer] = []
+
+    def start(**options: object) -> RegistryServer:
+        server = RegistryServer(binary, **options)  # type: ignore[arg-type]
+        try:
+            server.start()
+        except RegistryStartError as error:
+            component_missing("docker-registry", str(error))
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,263 @@
+"""Registry scans: fetch a registry's inventory (async, bounded concurrency) and store it.
+
+A cold scan costs, per tag: one manifest GET, plus one config GET for a single manifest,
+or one child manifest and one config GET for an index (its children's platforms are in
+the index itself). A rescan costs one HEAD per tag plus the listing requests: a tag whose
+digest did not change is not fetched again, and content by digest comes from the cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from swarm.inventory import ConfigFacts, TagRecord, config_facts, first_image_child, tag_record
+from swarm.models import CachedContent as CachedRow
+from swarm.models import Registry, Repository, Tag, TagImage
+from swarm.registry import CachedContent, MemoryDigestCache, RegistryClient, RegistryError
+
+
+def registry_client(registry: Registry, cache: MemoryDigestCache | None = None) -> RegistryClient:
+    return RegistryClient(
+        registry.base_url,
+        username=registry.username or None,
+        password=registry.password or None,
+        token=registry.token or None,
+        verify_tls=registry.verify_tls,
+        timeout=settings.REGISTRY_TIMEOUT,
+        concurrency=settings.REGISTRY_CONCURRENCY,
+        cache=cache,
+    )
+
+
+class DatabaseDigestCache(MemoryDigestCache):
+    """The client's by-digest cache, loaded from the database before a scan and saved after
+    it (one query each way, not one per request)."""
+
+    def __init__(self, registry: Registry) -> None:
+        super().__init__()
+        self.registry = registry
+        self.new: set[str] = set()
+        for digest, media_type, data in CachedRow.objects.filter(registry=registry).values_list(
+            "digest", "media_type", "data"
+        ):
+            self.entries[digest] = CachedContent(bytes(data), media_type)
+
+    def put(self, digest: str, content: CachedContent) -> None:
+        if digest not in self.entries:
+            self.new.add(digest)
+        super().put(digest, content)
+
+    def save(self) -> None:
+        CachedRow.objects.bulk_create(
+            [CachedRow(registry=self.registry, digest=d, media_type=self.entries[d].media_type,
+                       data=self.entries[d].raw) for d in sorted(self.new)],
+            ignore_conflicts=True, batch_size=500,
+        )
+        self.new.clear()
+
+
+@dataclass
+class RepositoryScan:
+    name: str
+    tags: list[str] = field(default_factory=list)
+    changed: list[TagRecord] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    error: str = ""
+    tag_errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ScanResult:
+    repositories: list[RepositoryScan]
+    full: bool  # the whole catalog (repositories missing from it are removed)
+    requests: int = 0
+    seconds: float = 0.0
+
+    @property
+    def tag_count(self) -> int:
+        return sum(len(repo.tags) for repo in self.repositories)
+
+    @property
+    def changed_count(self) -> int:
+        return sum(len(repo.changed) for repo in self.repositories)
+
+    @property
+    def failures(self) -> dict[str, str]:
+        failed = {repo.name: repo.error for repo in self.repositories if repo.error}
+        for repo in self.repositories:
+            for tag, error in repo.tag_errors.items():
+                failed[f"{repo.name}:{tag}"] = error
+        return failed
+
+
+Log = Callable[[str], None]
+
+
+async def scan_registry_async(
+    client: RegistryClient,
+    known: dict[str, dict[str, str]],
+    only: list[str] | None = None,
+    log: Log = lambda line: None,
+) -> ScanResult:
+    """Fetch the inventory. ``known`` maps repository -> tag -> digest from the last scan;
+    ``only`` limits the scan to these repositories (e.g. after a build pushed one)."""
+    started = time.monotonic()
+    names = only if only is not None else await client.catalog()
+    log(f"{len(names)} repositories" + ("" if only is not None else " in the catalog"))
+    configs: dict[str, ConfigFacts] = {}
+    repos = await asyncio.gather(
+        *(_scan_repository(client, name, known.get(name, {}), configs, log) for name in names)
+    )
+    # Children of lists made from per-arch tags are dated by those tags' configs.
+    for repo in repos:
+        for record in repo.changed:
+            for image in record.images:
+                if image.created is None and not image.is_attestation and image.digest in configs:
+                    image.created = configs[image.digest].created
+    return ScanResult(list(repos), full=only is None, requests=client.requests.total,
+                      seconds=time.monotonic() - started)
+
+
+async def _scan_repository(
+    client: RegistryClient, name: str, known: dict[str, str], configs: dict[str, ConfigFacts],
+    log: Log,
+) -> RepositoryScan:
+    scan = RepositoryScan(name)
+    try:
+        scan.tags = await client.tags(name)
+    except RegistryError as error:
+        scan.error = str(error)
+        log(f"{name}: {error}")
+        return scan
+    results = await asyncio.gather(
+        *(_scan_tag(client, name, tag, known.get(tag), configs) for tag in scan.tags),
+        return_exceptions=True,
+    )
+    for tag, result in zip(scan.tags, results, strict=True):
+        if isinstance(result, RegistryError):
+            scan.tag_errors[tag] = str(result)
+        elif isinstance(result, BaseException):
+            raise result
+        elif result is None:
+            scan.unchanged.append(tag)
+        else:
+            scan.changed.append(result)
+    changed = f", {len(scan.changed)} new or changed" if known else ""
+    failed = f", {len(scan.tag_errors)} failed" if scan.tag_errors else ""
+    log(f"{name}: {len(scan.tags)} tags{changed}{failed}")
+    for tag, error in scan.tag_errors.items():
+        log(f"{name}:{tag}: {error}")
+    return scan
+
+
+async def _scan_tag(
+    client: RegistryClient, repo: str, tag: str, known_digest: str | None,
+    configs: dict[str, ConfigFacts],
+) -> TagRecord | None:
+    if known_digest:
+        head = await client.head_manifest(repo, tag)
+        if head.digest == known_digest:
+            return None
+        result = await client.get_manifest(repo, head.digest)
+    else:
+        result = await client.get_manifest(repo, tag)
+    manifest = result.manifest
+    if manifest.is_index:
+        child = first_image_child(manifest)
+        if child:
+            child_result = await client.get_manifest(repo, child)
+            await _learn_config(client, repo, child, child_result.manifest, configs)
+    else:
+        await _learn_config(client, repo, result.digest, manifest, configs)
+    return tag_record(tag, result.digest, manifest, len(result.raw), configs)
+
+
+async def _learn_config(
+    client: RegistryClient, repo: str, digest: str, manifest: object,
+    configs: dict[str, ConfigFacts],
+) -> None:
+    config = getattr(manifest, "config", None)
+    if config is None or digest in configs:
+        return
+    configs[digest] = config_facts(await client.get_blob(repo, config.digest))
+
+
+# ---- storing -----------------------------------------------------------------------
+
+
+def known_digests(registry: Registry, only: list[str] | None = None) -> dict[str, dict[str, str]]:
+    rows = Tag.objects.filter(repository__registry=registry)
+    if only is not None:
+        rows = rows.filter(repository__name__in=only)
+    known: dict[str, dict[str, str]] = {}
+    for repo, tag, digest in rows.values_list("repository__name", "name", "digest"):
+        known.setdefault(repo, {})[tag] = digest
+    return known
+
+
+@transaction.atomic
+def store_scan(registry: Registry, result: ScanResult) -> None:
+    """Write a scan. A repository (or tag) that failed keeps what the last scan stored."""
+    now = timezone.now()
+    if result.full:
+        names = [repo.name for repo in result.repositories]
+        Repository.objects.filter(registry=registry).exclude(name__in=names).delete()
+    for scan in result.repositories:
+        repository, _ = Repository.objects.get_or_create(registry=registry, name=scan.name)
+        if scan.error:
+            Repository.objects.filter(pk=repository.pk).update(error=scan.error)
+            continue
+        keep = set(scan.tags)
+        Tag.objects.filter(repository=repository).exclude(name__in=keep).delete()
+        Tag.objects.filter(repository=repository, name__in=scan.unchanged).update(checked_at=now)
+        for record in scan.changed:
+            _store_tag(repository, record, now)
+        Repository.objects.filter(pk=repository.pk).update(
+            tag_count=len(scan.tags),
+            error="; ".join(f"{t}: {e}" for t, e in scan.tag_errors.items())[:2000],
+            scanned_at=now,
+        )
+    registry.repository_count = Repository.objects.filter(registry=registry).count()
+    registry.tag_count = Tag.objects.filter(repository__registry=registry).count()
+    registry.image_count = TagImage.objects.filter(
+        tag__repository__registry=registry, is_attestation=False
+    ).values("digest").distinct().count()
+    registry.last_scan_at = now
+    registry.last_scan_ok = not result.failures
+    registry.last_error = "\n".join(f"{k}: {v}" for k, v in result.failures.items())[:4000]
+    registry.save(update_fields=[
+        "repository_count", "tag_count", "image_count", "last_scan_at", "last_scan_ok",
+        "last_error",
+    ])
+
+
+def _store_tag(repository: Repository, record: TagRecord, now: object) -> None:
+    tag, _ = Tag.objects.update_or_create(
+        repository=repository, name=record.name,
+        defaults={
+            "digest": record.digest, "media_type": record.media_type, "kind": record.kind,
+            "size": record.size, "created": record.created, "platforms": record.platforms,
+            "attestation_count": record.attestation_count,
+            "subject_digest": record.subject_digest, "checked_at": now,
+        },
+    )
+    TagImage.objects.filter(tag=tag).delete()
+    TagImage.objects.bulk_create(
+        TagImage(tag=tag, position=i.position, digest=i.digest, media_type=i.media_type,
+                 size=i.size, platform=i.platform, raw_platform=i.raw_platform,
+                 is_attestation=i.is_attestation, attests=i.attests, created=i.created)
+        for i in record.images
+    )
+
+
+def record_scan_failure(registry: Registry, message: str) -> None:
+    Registry.objects.filter(pk=registry.pk).update(
+        last_scan_at=timezone.now(), last_scan_ok=False, last_error=message[:4000]
+    )
