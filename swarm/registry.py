@@ -295,10 +295,10 @@ class RegistryClient:
         backoff: float = 0.25,
     ) -> None:
         base = URL(base_url.rstrip("/"))
+        if base.user or base.password:  # checked first: never echo such a URL back
+            raise ValueError("put the username and password in their own fields, not the URL")
         if base.scheme not in ("http", "https") or not base.host:
             raise ValueError(f"registry URL must look like http://host:port, got '{base_url}'")
-        if base.user or base.password:
-            raise ValueError("put the username and password in their own fields, not the URL")
         self.url = str(base)
         self._base = base
         self.username = username

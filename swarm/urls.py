@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from swarm import job_views, views
+from swarm import job_views, registry_views, views
 
 app_name = "swarm"
 
@@ -18,4 +18,19 @@ urlpatterns = [
     path("jobs/<int:job_id>/log.txt", job_views.job_log_text, name="job-log"),
     path("jobs/<int:job_id>/cancel/", job_views.cancel, name="job-cancel"),
     path("jobs/<int:job_id>/rerun/", job_views.rerun_job, name="job-rerun"),
+    path("registries/", registry_views.registries_page, name="registries"),
+    path("registries/add/", registry_views.registry_form, name="registry-add"),
+    path("registries/<int:registry_id>/", registry_views.registry_page, name="registry"),
+    path("registries/<int:registry_id>/edit/", registry_views.registry_form,
+         name="registry-edit"),
+    path("registries/<int:registry_id>/delete/", registry_views.registry_delete,
+         name="registry-delete"),
+    path("registries/<int:registry_id>/test/", registry_views.registry_test,
+         name="registry-test"),
+    path("registries/<int:registry_id>/scan/", registry_views.registry_scan,
+         name="registry-scan"),
+    path("registries/<int:registry_id>/repos/<path:repo>/", registry_views.repository_page,
+         name="repository"),
+    path("registries/<int:registry_id>/tags/<path:repo>:<str:tag>/", registry_views.tag_page,
+         name="tag"),
 ]

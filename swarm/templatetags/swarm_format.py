@@ -49,3 +49,18 @@ def duration(seconds: float | None) -> str:
     if whole < 3600:
         return f"{whole // 60} min {whole % 60:02d} s"
     return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
+
+
+@register.filter
+def short_digest(digest: str | None) -> str:
+    """sha256:0123456789ab… (12 hex digits, like docker images)."""
+    if not digest:
+        return ""
+    algorithm, _, hex_part = digest.partition(":")
+    return f"{algorithm}:{hex_part[:12]}" if hex_part else digest[:19]
+
+
+@register.filter
+def short_platform(platform: str) -> str:
+    """The chip text: 'amd64', 'arm64', 'arm/v7' for linux; the full string otherwise."""
+    return platform.removeprefix("linux/") if platform else ""
