@@ -127,6 +127,10 @@ class Job(models.Model):
     step_pgid = models.IntegerField(null=True, blank=True)
     last_seq = models.IntegerField(default=0)
     log_truncated = models.BooleanField(default=False)
+    # Structured progress a job kind wants to show besides its log (build lanes, ...).
+    progress = models.JSONField(default=dict, blank=True)
+    # Where the job's result lives, e.g. the tag page of a merge or a build.
+    result_url = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -297,3 +301,116 @@ class CachedContent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["registry", "digest"], name="cached_content_unique")
         ]
+
+
+class SwarmService(models.Model):
+    """A swarm service as the manager reports it (snapshot kind "services")."""
+
+    service_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=255)
+    image = models.CharField(max_length=512)  # as in the spec, often pinned: repo:tag@digest
+    mode = models.CharField(max_length=32, blank=True)  # replicated, global, ...
+    replicas_desired = models.IntegerField(null=True, blank=True)
+    replicas_running = models.IntegerField(default=0)
+    # Spec.TaskTemplate.Placement.Platforms exactly as stored: [{"OS": .., "Architecture": ..}]
+    placement_platforms = models.JSONField(default=list, blank=True)
+    constraints = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SwarmTask(models.Model):
+    task_id = models.CharField(max_length=64, unique=True)
+    service = models.ForeignKey(SwarmService, on_delete=models.CASCADE, related_name="tasks")
+    node_id = models.CharField(max_length=64, blank=True)
+    slot = models.IntegerField(null=True, blank=True)
+    desired_state = models.CharField(max_length=32, blank=True)
+    state = models.CharField(max_length=32, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    err = models.TextField(blank=True)  # Status.Err, e.g. "no suitable node (unsupported ...)"
+    timestamp = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["service", "slot", "-timestamp"]
+
+    def __str__(self) -> str:
+        return f"{self.service.name}.{self.slot or self.node_id} {self.state}"
+
+
+class BuilderRecord(models.Model):
+    """A buildx builder (snapshot kind "builders"), parsed from ``buildx ls``/``inspect``."""
+
+    name = models.CharField(max_length=255, unique=True)
+    driver = models.CharField(max_length=64, blank=True)
+    is_current = models.BooleanField(default=False)
+    last_activity = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    # Per node: name, endpoint, status, error, buildkit_version, platforms, user-set
+    # platforms, native/emulated split, gc policy, ... (see swarm/buildx_inspect.py).
+    nodes = models.JSONField(default=list, blank=True)
+    insecure_registries = models.JSONField(default=list, blank=True)
+    inspect_text = models.TextField(blank=True)  # the raw text, for the page's details view
+
+    class Meta:
+        ordering = ["-is_current", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EmulatorState(models.Model):
+    """A QEMU binfmt handler on the build host: seen registered, or gone (they vanish on
+    reboot; the builders page warns and offers Bootstrap again)."""
+
+    name = models.CharField(max_length=64, unique=True)  # qemu-aarch64
+    platforms = models.JSONField(default=list, blank=True)  # ["linux/arm64"]
+    registered = models.BooleanField(default=False)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    missing_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BuildRecipe(models.Model):
+    """How to build one image for every platform the swarm needs (issue 8)."""
+
+    class ContextKind(models.TextChoices):
+        LOCAL = "local", "Local folder"
+        GIT = "git", "Git URL"
+
+    name = models.CharField(max_length=100, unique=True)
+    context_kind = models.CharField(max_length=8, choices=ContextKind.choices,
+                                    default=ContextKind.LOCAL)
+    context_path = models.CharField(max_length=1000, blank=True)
+    git_url = models.CharField(max_length=1000, blank=True)
+    git_ref = models.CharField(max_length=255, blank=True)
+    git_subdir = models.CharField(max_length=500, blank=True)
+    dockerfile = models.CharField(max_length=500, default="Dockerfile")
+    registry = models.ForeignKey(Registry, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="recipes")
+    repository = models.CharField(max_length=255)
+    tags = models.JSONField(default=list)
+    platforms = models.JSONField(default=list)
+    builder = models.CharField(max_length=255, blank=True)
+    build_args = models.JSONField(default=dict, blank=True)
+    provenance = models.BooleanField(default=False)
+    no_cache = models.BooleanField(default=False)
+    created_by = models.ForeignKey("auth.User", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="recipes")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

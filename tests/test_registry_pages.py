@@ -53,7 +53,9 @@ def test_repository_and_registry_pages_list_what_the_scan_found(client, accounts
     assert b">amd64<" in repo_page.content and b">arm64<" in repo_page.content
 
 
-def test_pages_use_a_fixed_number_of_queries(client, accounts, scanned, django_assert_max_num_queries):
+def test_pages_use_a_fixed_number_of_queries(
+    client, accounts, scanned, django_assert_max_num_queries
+):
     client.force_login(accounts.viewer)
     with django_assert_max_num_queries(12):
         client.get(reverse("swarm:repository", args=[scanned.pk, "apps/web"]))
@@ -63,7 +65,8 @@ def test_pages_use_a_fixed_number_of_queries(client, accounts, scanned, django_a
 
 def test_an_unknown_tag_is_a_404_not_a_crash(client, accounts, scanned):
     client.force_login(accounts.viewer)
-    assert client.get(reverse("swarm:tag", args=[scanned.pk, "apps/api", "nope"])).status_code == 404
+    response = client.get(reverse("swarm:tag", args=[scanned.pk, "apps/api", "nope"]))
+    assert response.status_code == 404
 
 
 def test_only_admins_add_registries_and_bad_urls_get_a_message(client, accounts):
