@@ -1,5 +1,5 @@
 # swarmdeck: `make run` starts the dashboard, `make test` runs the whole test suite.
-.PHONY: run test lint bench bench-logs screenshot clean
+.PHONY: run test lint bench bench-logs bench-registry screenshot clean
 
 run:
 	@scripts/ensure-venv.sh
@@ -13,10 +13,13 @@ lint:
 	@scripts/ensure-venv.sh dev
 	.venv/bin/ruff check .
 
-bench: bench-logs
+bench: bench-logs bench-registry
 
 bench-logs:
 	@bench/run_log_stream.sh
+
+bench-registry:
+	@bench/run_registry_scan.sh
 
 screenshot:
 	@scripts/ensure-venv.sh dev

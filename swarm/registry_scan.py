@@ -17,10 +17,23 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from swarm.inventory import ConfigFacts, TagRecord, config_facts, first_image_child, tag_record
+from swarm.inventory import (
+    ConfigFacts,
+    ImageRecord,
+    TagRecord,
+    config_facts,
+    first_image_child,
+    tag_record,
+)
 from swarm.models import CachedContent as CachedRow
-from swarm.models import Registry, Repository, Tag, TagImage
+from swarm.models import Job, Registry, Repository, Tag, TagImage
 from swarm.registry import CachedContent, MemoryDigestCache, RegistryClient, RegistryError
+
+
+def active_scan(registry: Registry) -> Job | None:
+    """The queued or running scan of this registry, if any (one at a time is enough)."""
+    return (Job.objects.filter(kind="registry_scan", params__registry=registry.pk,
+                               status__in=Job.ACTIVE).order_by("-pk").first())
 
 
 def registry_client(registry: Registry, cache: MemoryDigestCache | None = None) -> RegistryClient:
@@ -204,26 +217,71 @@ def known_digests(registry: Registry, only: list[str] | None = None) -> dict[str
 
 @transaction.atomic
 def store_scan(registry: Registry, result: ScanResult) -> None:
-    """Write a scan. A repository (or tag) that failed keeps what the last scan stored."""
+    """Write a scan. A repository (or tag) that failed keeps what the last scan stored.
+
+    Changed tags are replaced in bulk (delete, then one insert for the tags and one for
+    their images), so a cold scan of 500 tags is a handful of queries, not thousands.
+    """
     now = timezone.now()
     if result.full:
         names = [repo.name for repo in result.repositories]
         Repository.objects.filter(registry=registry).exclude(name__in=names).delete()
+    existing = {r.name: r for r in Repository.objects.filter(registry=registry)}
+    Repository.objects.bulk_create(
+        [Repository(registry=registry, name=scan.name) for scan in result.repositories
+         if scan.name not in existing],
+        ignore_conflicts=True,
+    )
+    repositories = {r.name: r for r in Repository.objects.filter(registry=registry)}
+    new_tags: list[Tag] = []
+    records: list[TagRecord] = []
     for scan in result.repositories:
-        repository, _ = Repository.objects.get_or_create(registry=registry, name=scan.name)
+        repository = repositories[scan.name]
         if scan.error:
             Repository.objects.filter(pk=repository.pk).update(error=scan.error)
             continue
-        keep = set(scan.tags)
-        Tag.objects.filter(repository=repository).exclude(name__in=keep).delete()
-        Tag.objects.filter(repository=repository, name__in=scan.unchanged).update(checked_at=now)
+        Tag.objects.filter(repository=repository).exclude(name__in=scan.tags).delete()
+        if scan.unchanged:
+            Tag.objects.filter(repository=repository, name__in=scan.unchanged).update(
+                checked_at=now
+            )
+        if scan.changed:
+            Tag.objects.filter(repository=repository,
+                               name__in=[r.name for r in scan.changed]).delete()
         for record in scan.changed:
-            _store_tag(repository, record, now)
+            new_tags.append(_tag_row(repository, record, now))
+            records.append(record)
         Repository.objects.filter(pk=repository.pk).update(
             tag_count=len(scan.tags),
             error="; ".join(f"{t}: {e}" for t, e in scan.tag_errors.items())[:2000],
             scanned_at=now,
         )
+    Tag.objects.bulk_create(new_tags, batch_size=500)
+    TagImage.objects.bulk_create(
+        [_image_row(tag, image) for tag, record in zip(new_tags, records, strict=True)
+         for image in record.images],
+        batch_size=1000,
+    )
+    _update_counts(registry, result, now)
+
+
+def _tag_row(repository: Repository, record: TagRecord, now: object) -> Tag:
+    return Tag(
+        repository=repository, name=record.name, digest=record.digest,
+        media_type=record.media_type, kind=record.kind, size=record.size,
+        created=record.created, platforms=record.platforms,
+        attestation_count=record.attestation_count, subject_digest=record.subject_digest,
+        checked_at=now,
+    )
+
+
+def _image_row(tag: Tag, i: ImageRecord) -> TagImage:
+    return TagImage(tag=tag, position=i.position, digest=i.digest, media_type=i.media_type,
+                    size=i.size, platform=i.platform, raw_platform=i.raw_platform,
+                    is_attestation=i.is_attestation, attests=i.attests, created=i.created)
+
+
+def _update_counts(registry: Registry, result: ScanResult, now: object) -> None:
     registry.repository_count = Repository.objects.filter(registry=registry).count()
     registry.tag_count = Tag.objects.filter(repository__registry=registry).count()
     registry.image_count = TagImage.objects.filter(
@@ -236,25 +294,6 @@ def store_scan(registry: Registry, result: ScanResult) -> None:
         "repository_count", "tag_count", "image_count", "last_scan_at", "last_scan_ok",
         "last_error",
     ])
-
-
-def _store_tag(repository: Repository, record: TagRecord, now: object) -> None:
-    tag, _ = Tag.objects.update_or_create(
-        repository=repository, name=record.name,
-        defaults={
-            "digest": record.digest, "media_type": record.media_type, "kind": record.kind,
-            "size": record.size, "created": record.created, "platforms": record.platforms,
-            "attestation_count": record.attestation_count,
-            "subject_digest": record.subject_digest, "checked_at": now,
-        },
-    )
-    TagImage.objects.filter(tag=tag).delete()
-    TagImage.objects.bulk_create(
-        TagImage(tag=tag, position=i.position, digest=i.digest, media_type=i.media_type,
-                 size=i.size, platform=i.platform, raw_platform=i.raw_platform,
-                 is_attestation=i.is_attestation, attests=i.attests, created=i.created)
-        for i in record.images
-    )
 
 
 def record_scan_failure(registry: Registry, message: str) -> None:

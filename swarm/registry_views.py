@@ -17,10 +17,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from swarm.jobs import create_job
-from swarm.models import Job, Registry, Repository, Tag
+from swarm.models import Registry, Repository, Tag
 from swarm.registry import PingResult, RegistryError
 from swarm.registry_forms import RegistryForm
-from swarm.registry_scan import registry_client
+from swarm.registry_scan import active_scan, registry_client
 from swarm.roles import operator_required
 
 REPOSITORIES_PER_PAGE = 100
@@ -36,11 +36,6 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def active_scan(registry: Registry) -> Job | None:
-    return (Job.objects.filter(kind="registry_scan", params__registry=registry.pk,
-                               status__in=Job.ACTIVE).order_by("-pk").first())
 
 
 @require_GET

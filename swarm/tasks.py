@@ -35,6 +35,11 @@ def ensure_schedules() -> None:
         },
     )
     Schedule.objects.update_or_create(
+        name="scan registries",
+        defaults={"func": "swarm.tasks.scan_all_registries", "schedule_type": Schedule.MINUTES,
+                  "minutes": settings.REGISTRY_SCAN_MINUTES, "repeats": -1},
+    )
+    Schedule.objects.update_or_create(
         name="reap lost jobs",
         defaults={"func": "swarm.tasks.reap_lost_jobs", "schedule_type": Schedule.MINUTES,
                   "minutes": 1, "repeats": -1},
@@ -51,3 +56,17 @@ def reap_lost_jobs() -> int:
     from swarm.jobs import reap_lost_jobs as reap
 
     return reap()
+
+
+def scan_all_registries() -> int:
+    """Start a scan job for every registry that has none queued or running."""
+    from swarm.jobs import create_job
+    from swarm.models import Registry
+    from swarm.registry_scan import active_scan
+
+    started = 0
+    for registry in Registry.objects.all():
+        if active_scan(registry) is None:
+            create_job("registry_scan", {"registry": registry.pk}, None)
+            started += 1
+    return started

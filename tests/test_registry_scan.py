@@ -203,3 +203,21 @@ def test_the_cli_rejects_what_is_neither_a_name_nor_a_url():
 
     with pytest.raises(CommandError, match="neither a known registry name nor a URL"):
         call_command("scan_registry", "ftp://x")
+
+
+def test_the_schedule_starts_one_scan_per_registry_and_never_a_second(
+    registry_factory, django_capture_on_commit_callbacks
+):
+    from swarm.tasks import scan_all_registries
+
+    server = registry_factory()
+    push_single(Pusher(server.url), "app", "v1", "linux/amd64")
+    registry = make_registry(server)
+    Job.objects.create(kind="registry_scan", params={"registry": registry.pk},
+                       status="running")
+    assert scan_all_registries() == 0  # one is already running
+
+    Job.objects.update(status="succeeded")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert scan_all_registries() == 1
+    assert Tag.objects.filter(name="v1").exists()
