@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from swarm import scan_job, system_check
+from swarm import merge_job, scan_job, system_check
 from swarm.jobs import JobContext
 
 
@@ -24,6 +24,8 @@ KINDS: dict[str, JobKind] = {
                 "docker version, docker info and docker buildx version against the engine"),
         JobKind("registry_scan", "Registry scan", scan_job.run,
                 "repositories, tags and per-platform manifests of one registry"),
+        JobKind("merge", "Manifest merge", merge_job.run,
+                "per-arch images into one multi-platform tag, verified"),
     ]
 }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -294,6 +294,29 @@ def _update_counts(registry: Registry, result: ScanResult, now: object) -> None:
         "repository_count", "tag_count", "image_count", "last_scan_at", "last_scan_ok",
         "last_error",
     ])
+
+
+def scan_and_store(
+    registry: Registry,
+    only: list[str] | None,
+    run_async: Callable[[Callable[[Callable[[str], None]], Awaitable[ScanResult]]], ScanResult],
+) -> ScanResult:
+    """Scan (all, or ``only`` these repositories) and store the result.
+
+    ``run_async`` runs the fetching coroutine and streams its log lines: a job's
+    ``ctx.run_async``. Raises RegistryError when the registry cannot be listed at all.
+    """
+    cache = DatabaseDigestCache(registry)
+    known = known_digests(registry, only)
+
+    async def scan(log: Callable[[str], None]) -> ScanResult:
+        async with registry_client(registry, cache) as client:
+            return await scan_registry_async(client, known, only, log=log)
+
+    result = run_async(scan)
+    store_scan(registry, result)
+    cache.save()
+    return result
 
 
 def record_scan_failure(registry: Registry, message: str) -> None:

@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from swarm.jobs import JobContext, StepFailed
 from swarm.models import Registry
 from swarm.registry import RegistryError
-from swarm.registry_scan import (
-    DatabaseDigestCache,
-    ScanResult,
-    known_digests,
-    record_scan_failure,
-    registry_client,
-    scan_registry_async,
-    store_scan,
-)
+from swarm.registry_scan import record_scan_failure, scan_and_store
 
 
 def run(ctx: JobContext) -> str:
@@ -26,15 +16,8 @@ def run(ctx: JobContext) -> str:
     only = ctx.params.get("repositories") or None
     what = f" ({', '.join(only)})" if only else ""
     ctx.step(f"scan {registry.name} at {registry.base_url}{what}")
-    cache = DatabaseDigestCache(registry)
-    known = known_digests(registry, only)
-
-    async def scan(log: Callable[[str], None]) -> ScanResult:
-        async with registry_client(registry, cache) as client:
-            return await scan_registry_async(client, known, only, log=log)
-
     try:
-        result = ctx.run_async(scan)
+        result = scan_and_store(registry, only, ctx.run_async)
     except RegistryError as error:
         record_scan_failure(registry, str(error))
         raise StepFailed(
@@ -42,9 +25,6 @@ def run(ctx: JobContext) -> str:
             "Nothing was changed: the previous inventory is kept. Check the registry's "
             "address and credentials (Registries page, Test connection).",
         ) from None
-    ctx.step("store inventory")
-    store_scan(registry, result)
-    cache.save()
     summary = (
         f"{len(result.repositories)} repositories, {result.tag_count} tags "
         f"({result.changed_count} new or changed), {result.requests} requests "

@@ -21,6 +21,8 @@ from tests.engine import DEBIAN_DOCKER, EngineStartError, IsolatedEngine
 from tests.live_server import LiveServer
 from tests.registry_server import RegistryServer, RegistryStartError
 
+pytest_plugins = ["tests.qemu"]  # qemu_arm64, busybox_arm64
+
 # Playwright's sync API keeps an event loop in the test thread; Django would then refuse
 # ORM calls made by the test itself between browser steps.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
