@@ -62,6 +62,7 @@ def status_message(job: Job) -> StatusMessage:
         "last_seq": job.last_seq,
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "result_url": job.result_url,
     }
 
 

@@ -94,11 +94,13 @@ class LogWriter:
 
     def close(self, final_line: str = "") -> None:
         """Flush everything; the truncation summary and the final line always get in."""
-        if self.dropped:
-            self.truncated = True
-            self._append(SYSTEM, f"log truncated: {self.dropped} more line(s) were not stored")
-        if final_line:
-            self._append(SYSTEM, final_line)
+        closing = [f"log truncated: {self.dropped} more line(s) were not stored"] * bool(
+            self.dropped) + [final_line] * bool(final_line)
+        self.truncated = self.truncated or bool(self.dropped)
+        for line in closing:
+            if self.echo is not None:
+                self.echo(SYSTEM, line)
+            self._append(SYSTEM, line)  # past the cap on purpose
         self.flush()
 
 

@@ -48,6 +48,8 @@ def _job_context(job: Job) -> dict[str, object]:
 @view_jobs
 def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(Job.objects.select_related("created_by"), pk=job_id)
+    if request.GET.get("follow") == "1" and job.status == Job.Status.SUCCEEDED and job.result_url:
+        return redirect(job.result_url)  # it finished before the page loaded
     # The lines already stored are in the page itself, so a reload never depends on the
     # socket; the socket only adds what comes after the last seq rendered here.
     lines = list(

@@ -23,3 +23,4 @@ class StatusMessage(TypedDict):
     last_seq: int
     started_at: str | None
     finished_at: str | None
+    result_url: str

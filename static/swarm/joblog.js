@@ -35,6 +35,11 @@
 
   function onStatus(message) {
     finished = !message.active;
+    // Started from a form that wants the result (a merge): go there once it is verified.
+    if (message.status === "succeeded" && message.result_url && log.dataset.follow === "1") {
+      window.location.assign(message.result_url);
+      return;
+    }
     if (message.status !== renderedStatus) {
       renderedStatus = message.status;
       if (window.htmx) window.htmx.trigger("#job-header", "refresh");
