@@ -1,5 +1,5 @@
 # swarmdeck: `make run` starts the dashboard, `make test` runs the whole test suite.
-.PHONY: run test lint bench bench-logs bench-registry screenshot clean
+.PHONY: run test lint bench bench-logs bench-registry bench-merge screenshot clean
 
 run:
 	@scripts/ensure-venv.sh
@@ -13,13 +13,16 @@ lint:
 	@scripts/ensure-venv.sh dev
 	.venv/bin/ruff check .
 
-bench: bench-logs bench-registry
+bench: bench-logs bench-registry bench-merge
 
 bench-logs:
 	@bench/run_log_stream.sh
 
 bench-registry:
 	@bench/run_registry_scan.sh
+
+bench-merge:
+	@bench/run_merge.sh
 
 screenshot:
 	@scripts/ensure-venv.sh dev

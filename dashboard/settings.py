@@ -160,6 +160,15 @@ DOCKER_CLI = env_str("SWARMDECK_DOCKER_CLI", "docker")
 REGISTRY_TIMEOUT = env_float("SWARMDECK_REGISTRY_TIMEOUT", 10.0, minimum=0.5)
 REGISTRY_CONCURRENCY = env_int("SWARMDECK_REGISTRY_CONCURRENCY", 8, minimum=1, maximum=64)
 REGISTRY_SCAN_MINUTES = env_int("SWARMDECK_SCAN_MINUTES", 15, minimum=1)
+# Folders a build recipe's local context may live in (comma-separated).
+BUILD_ROOTS = [Path(p).expanduser() for p in env_list(
+    "SWARMDECK_BUILD_ROOTS", [str(DATA_DIR / "build-contexts")])]
+BUILD_TIMEOUT = env_int("SWARMDECK_BUILD_TIMEOUT", 3000, minimum=30)
+BUILDER_NAME = env_str("SWARMDECK_BUILDER_NAME", "multiarch")
+BINFMT_IMAGE = env_str("SWARMDECK_BINFMT_IMAGE", "tonistiigi/binfmt")
+BINFMT_PLATFORMS = env_str("SWARMDECK_BINFMT_PLATFORMS", "all")
+BINFMT_MISC_DIR = env_path("SWARMDECK_BINFMT_MISC_DIR", Path("/proc/sys/fs/binfmt_misc"))
+BUILDX_TIMEOUT = env_float("SWARMDECK_BUILDX_TIMEOUT", 60.0, minimum=5)
 JOB_LOG_MAX_LINES = env_int("SWARMDECK_JOB_LOG_MAX_LINES", 200_000, minimum=100)
 JOB_CANCEL_GRACE_SECONDS = env_float("SWARMDECK_JOB_CANCEL_GRACE", 5.0, minimum=0.1)
 # A running job whose worker has not written a heartbeat for this long is marked lost.

@@ -63,6 +63,7 @@ def status_message(job: Job) -> StatusMessage:
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
         "result_url": job.result_url,
+        "progress": job.progress or {},
     }
 
 

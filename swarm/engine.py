@@ -12,6 +12,7 @@ import requests.exceptions
 from django.conf import settings
 
 from swarm.node_info import NodeInfo, node_from_api
+from swarm.service_info import ServiceInfo, TaskInfo, service_from_api, task_from_api
 
 
 class EngineError(Exception):
@@ -64,6 +65,17 @@ def fetch_nodes_from_engine() -> list[NodeInfo]:
         except docker.errors.APIError as error:
             raise _api_error(error) from error
     return [node_from_api(attrs) for attrs in raw_nodes]
+
+
+def fetch_services_from_engine() -> tuple[list[ServiceInfo], list[TaskInfo]]:
+    """Every service of the swarm and every task the manager still keeps (history included)."""
+    with engine_client() as client:
+        try:
+            raw_services = client.api.services()
+            raw_tasks = client.api.tasks()
+        except docker.errors.APIError as error:
+            raise _api_error(error) from error
+    return [service_from_api(a) for a in raw_services], [task_from_api(a) for a in raw_tasks]
 
 
 def _api_error(error: docker.errors.APIError) -> EngineError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from swarm import merge_job, scan_job, system_check
+from swarm import bootstrap_job, build_job, merge_job, scan_job, system_check
 from swarm.jobs import JobContext
 
 
@@ -22,10 +22,14 @@ KINDS: dict[str, JobKind] = {
     for kind in [
         JobKind("system_check", "System check", system_check.run,
                 "docker version, docker info and docker buildx version against the engine"),
+        JobKind("bootstrap", "Bootstrap builder", bootstrap_job.run,
+                "QEMU emulators, buildkitd.toml for HTTP registries, buildx builder"),
         JobKind("registry_scan", "Registry scan", scan_job.run,
                 "repositories, tags and per-platform manifests of one registry"),
         JobKind("merge", "Manifest merge", merge_job.run,
                 "per-arch images into one multi-platform tag, verified"),
+        JobKind("build", "Multi-platform build", build_job.run,
+                "docker buildx build --platform ... --push for a recipe, then read back"),
     ]
 }
 

@@ -21,7 +21,7 @@ import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -121,7 +121,7 @@ class JobContext:
     def run_async(self, work: Callable[[Callable[[str], None]], Awaitable[T]]) -> T:
         """Run async work (registry I/O) on its own event loop in a thread, streaming the
         lines it logs into the job log as they come: the ORM stays in this thread."""
-        lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()  # None: work is done
         outcome: dict[str, Any] = {}
 
         def target() -> None:
@@ -129,14 +129,20 @@ class JobContext:
                 outcome["value"] = asyncio.run(work(lines.put))
             except BaseException as error:  # noqa: BLE001 - re-raised in the job's thread
                 outcome["error"] = error
+            finally:
+                lines.put(None)
 
         thread = threading.Thread(target=target, name=f"job-{self.job.pk}-async", daemon=True)
         thread.start()
-        while thread.is_alive() or not lines.empty():
+        while True:
             try:
-                self.log(lines.get(timeout=0.05))
+                line = lines.get(timeout=0.05)
             except queue.Empty:
                 self.writer.flush_if_due()
+                continue
+            if line is None:
+                break
+            self.log(line)
         thread.join()
         self.writer.flush()
         if "error" in outcome:
@@ -152,8 +158,13 @@ class JobContext:
         cwd: str | None = None,
         capture_stdout: bool = False,
         stdout_to_log: bool = True,
+        translate: Callable[[str, str], Iterable[tuple[str, str]]] | None = None,
     ) -> StepResult:
-        """Run one argv (never through a shell), streaming its output into the job log."""
+        """Run one argv (never through a shell), streaming its output into the job log.
+
+        ``translate(stream, line)`` may turn each line into other (stream, text) lines for
+        the log, e.g. build progress JSON into readable steps; the raw lines still feed
+        ``StepResult.tail``."""
         argv = [str(part) for part in argv]
         self.log("$ " + " ".join(argv))
         result = StepResult(argv=argv, exit_code=-1)
@@ -171,7 +182,7 @@ class JobContext:
             return result
         Job.objects.filter(pk=self.job.pk).update(step_pgid=process.pid)
         try:
-            self._pump(process, result, timeout, capture_stdout, stdout_to_log)
+            self._pump(process, result, timeout, capture_stdout, stdout_to_log, translate)
         finally:
             Job.objects.filter(pk=self.job.pk).update(step_pgid=None)
         self.exit_code = result.exit_code
@@ -180,6 +191,7 @@ class JobContext:
     def _pump(
         self, process: subprocess.Popen[bytes], result: StepResult, timeout: float,
         capture_stdout: bool, stdout_to_log: bool,
+        translate: Callable[[str, str], Iterable[tuple[str, str]]] | None,
     ) -> None:
         assert process.stdout is not None and process.stderr is not None
         selector = selectors.DefaultSelector()
@@ -198,8 +210,10 @@ class JobContext:
             result.tail.append((stream, line))
             if stream == JobLogLine.Stream.STDOUT and capture_stdout:
                 result.stdout.append(line)
-            if stream != JobLogLine.Stream.STDOUT or stdout_to_log:
-                self.writer.write(stream, line)
+            if stream == JobLogLine.Stream.STDOUT and not stdout_to_log:
+                return
+            for out_stream, text in translate(stream, line) if translate else [(stream, line)]:
+                self.writer.write(out_stream, text)
 
         try:
             while selector.get_map():

@@ -4,8 +4,8 @@ the registry API (DOMAIN.md sections 4-5), verified by reading the tag back.
 Steps, each in the job log: fetch the sources (in parallel); plan the index (pure,
 ``swarm/merge_plan.py``); for sources in other repositories mount every blob and PUT every
 child manifest by digest with its exact bytes (distribution 2.8 wants children in the same
-repository); PUT the index; read the tag back and check digest and platforms; refresh the
-inventory of the target repository. Never deletes anything. Running it twice gives the
+repository); PUT the index; read the tag back and check digest and platforms; record the
+new tag in the inventory from what was pushed. Never deletes anything. Running it twice gives the
 same digest and no error.
 """
 
@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from django.urls import reverse
 
+from swarm.inventory import ConfigFacts, config_facts, tag_record
 from swarm.jobs import JobContext, StepFailed
 from swarm.manifests import Platform as ManifestPlatform
 from swarm.manifests import parse_config_platform, parse_manifest
@@ -25,7 +26,7 @@ from swarm.models import Registry
 from swarm.platforms import Platform
 from swarm.references import parse_reference
 from swarm.registry import RegistryClient, RegistryError, RegistryNotFound
-from swarm.registry_scan import registry_client, scan_and_store
+from swarm.registry_scan import registry_client, store_tag_records
 
 Log = Callable[[str], None]
 
@@ -94,16 +95,17 @@ def normalised_key(platform: ManifestPlatform) -> str:
 
 
 async def fetch_source(client: RegistryClient, written: str, repo: str, ref: str,
-                       log: Log) -> SourceImage:
+                       log: Log, configs: dict[str, ConfigFacts]) -> SourceImage:
     try:
         result = await client.get_manifest(repo, ref)
     except RegistryNotFound:
         raise RegistryNotFound(f"source '{written}' not found: no {repo}:{ref}") from None
     platform = None
     if not result.manifest.is_index and result.manifest.config is not None:
-        os_name, arch, variant = parse_config_platform(
-            await client.get_blob(repo, result.manifest.config.digest))
+        config = await client.get_blob(repo, result.manifest.config.digest)
+        os_name, arch, variant = parse_config_platform(config)
         platform = ManifestPlatform(os_name, arch, variant)
+        configs[result.digest] = config_facts(config)
     kind = "index" if result.manifest.is_index else f"image {platform}"
     log(f"source {written}: {kind} {result.digest}")
     return SourceImage(reference=written, repository=repo, digest=result.digest,
@@ -175,9 +177,11 @@ def run(ctx: JobContext) -> str:
     ctx.step(f"merge {len(request.sources)} sources into {request.target}"
              + (" (dry run)" if dry_run else ""))
 
+    configs: dict[str, ConfigFacts] = {}
+
     async def work(log: Log) -> MergePlan:
         async with registry_client(request.registry) as client:
-            sources = await asyncio.gather(*(fetch_source(client, *s, log=log)
+            sources = await asyncio.gather(*(fetch_source(client, *s, log=log, configs=configs)
                                              for s in request.sources))
             merge_plan = await plan_with_children(client, request, list(sources), log)
             _log_plan(merge_plan, log)
@@ -200,11 +204,10 @@ def run(ctx: JobContext) -> str:
                f"{', '.join(merge_plan.platforms)} ({merge_plan.digest})")
     if dry_run:
         return summary
-    ctx.step("refresh the inventory of " + request.target_repository)
-    try:
-        scan_and_store(request.registry, [request.target_repository], ctx.run_async)
-    except RegistryError as error:
-        ctx.log(f"inventory refresh failed (the merge itself is done): {error}")
+    # The inventory learns the new tag from what was pushed: no further requests.
+    index = parse_manifest(merge_plan.index_bytes, merge_plan.media_type)
+    store_tag_records(request.registry, request.target_repository, [tag_record(
+        request.target_tag, merge_plan.digest, index, len(merge_plan.index_bytes), configs)])
     ctx.job.result_url = reverse("swarm:tag", args=[request.registry.pk,
                                                    request.target_repository,
                                                    request.target_tag])

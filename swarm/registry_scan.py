@@ -265,6 +265,25 @@ def store_scan(registry: Registry, result: ScanResult) -> None:
     _update_counts(registry, result, now)
 
 
+@transaction.atomic
+def store_tag_records(registry: Registry, repository_name: str, records: list[TagRecord]) -> None:
+    """Record tags that swarmdeck itself just pushed (a merge knows every byte it wrote),
+    without another round of requests to the registry."""
+    now = timezone.now()
+    repository, _ = Repository.objects.get_or_create(registry=registry, name=repository_name)
+    Tag.objects.filter(repository=repository, name__in=[r.name for r in records]).delete()
+    tags = Tag.objects.bulk_create([_tag_row(repository, record, now) for record in records])
+    TagImage.objects.bulk_create(
+        [_image_row(tag, image) for tag, record in zip(tags, records, strict=True)
+         for image in record.images]
+    )
+    repository.tag_count = repository.tags.count()
+    repository.save(update_fields=["tag_count"])
+    registry.tag_count = Tag.objects.filter(repository__registry=registry).count()
+    registry.repository_count = Repository.objects.filter(registry=registry).count()
+    registry.save(update_fields=["tag_count", "repository_count"])
+
+
 def _tag_row(repository: Repository, record: TagRecord, now: object) -> Tag:
     return Tag(
         repository=repository, name=record.name, digest=record.digest,

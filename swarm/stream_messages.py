@@ -24,3 +24,4 @@ class StatusMessage(TypedDict):
     started_at: str | None
     finished_at: str | None
     result_url: str
+    progress: dict[str, object]  # e.g. {"lanes": [...]} for builds

@@ -8,10 +8,22 @@ from django.db import transaction
 from swarm import snapshots
 
 REFRESH_NODES = "swarm.tasks.refresh_nodes"
+REFRESH_SERVICES = "swarm.tasks.refresh_services"
+REFRESH_BUILDERS = "swarm.tasks.refresh_builders"
 
 
 def refresh_nodes() -> str:
     return snapshots.refresh_nodes()
+
+
+def refresh_services() -> str:
+    return snapshots.refresh_services()
+
+
+def refresh_builders() -> str:
+    from swarm.builder_snapshots import refresh_builders as refresh
+
+    return refresh()
 
 
 def enqueue(func_path: str, *args: object) -> None:
@@ -33,6 +45,16 @@ def ensure_schedules() -> None:
             "minutes": settings.SNAPSHOT_REFRESH_MINUTES,
             "repeats": -1,
         },
+    )
+    Schedule.objects.update_or_create(
+        name="refresh services",
+        defaults={"func": REFRESH_SERVICES, "schedule_type": Schedule.MINUTES,
+                  "minutes": settings.SNAPSHOT_REFRESH_MINUTES, "repeats": -1},
+    )
+    Schedule.objects.update_or_create(
+        name="refresh builders",
+        defaults={"func": REFRESH_BUILDERS, "schedule_type": Schedule.MINUTES,
+                  "minutes": settings.SNAPSHOT_REFRESH_MINUTES, "repeats": -1},
     )
     Schedule.objects.update_or_create(
         name="scan registries",

@@ -1,7 +1,15 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from swarm import builder_views, compat_views, job_views, merge_views, registry_views, views
+from swarm import (
+    builder_views,
+    compat_views,
+    job_views,
+    merge_views,
+    recipe_views,
+    registry_views,
+    views,
+)
 
 app_name = "swarm"
 
@@ -27,6 +35,11 @@ urlpatterns = [
     path("jobs/<int:job_id>/cancel/", job_views.cancel, name="job-cancel"),
     path("jobs/<int:job_id>/rerun/", job_views.rerun_job, name="job-rerun"),
     path("merge/", merge_views.merge_page, name="merge"),
+    path("builds/", recipe_views.recipes_page, name="recipes"),
+    path("builds/add/", recipe_views.recipe_form, name="recipe-add"),
+    path("builds/<int:recipe_id>/", recipe_views.recipe_page, name="recipe"),
+    path("builds/<int:recipe_id>/edit/", recipe_views.recipe_form, name="recipe-edit"),
+    path("builds/<int:recipe_id>/build/", recipe_views.build_recipe, name="recipe-build"),
     path("registries/", registry_views.registries_page, name="registries"),
     path("registries/add/", registry_views.registry_form, name="registry-add"),
     path("registries/<int:registry_id>/", registry_views.registry_page, name="registry"),

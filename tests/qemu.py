@@ -35,7 +35,8 @@ def register_handler(name: str) -> bool:
         return False
     conf = BINFMT_CONFS / f"{name}.conf"
     if not conf.exists():
-        component_missing("qemu-user-static", f"{conf} not found (apt-get install qemu-user-static)")
+        component_missing("qemu-user-static",
+                          f"{conf} not found (apt-get install qemu-user-static)")
     (BINFMT / "register").write_text(conf.read_text().strip())
     return True
 

@@ -7,6 +7,7 @@
   const conn = document.getElementById("log-connection");
   let lastSeq = Number(log.dataset.lastSeq || 0);
   let renderedStatus = document.getElementById("job-header")?.dataset.status;
+  let renderedProgress = null;
   let finished = log.dataset.active !== "true";
   let attempt = 0;
 
@@ -40,9 +41,12 @@
       window.location.assign(message.result_url);
       return;
     }
-    if (message.status !== renderedStatus) {
+    const progress = JSON.stringify(message.progress || {});
+    const progressChanged = renderedProgress !== null && progress !== renderedProgress;
+    renderedProgress = progress;
+    if (message.status !== renderedStatus || progressChanged) {
       renderedStatus = message.status;
-      if (window.htmx) window.htmx.trigger("#job-header", "refresh");
+      if (window.htmx) window.htmx.trigger("#job-header", "refresh"); // lanes live there
     }
   }
 
