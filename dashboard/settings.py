@@ -7,6 +7,7 @@ mode. See the configuration table in README.md.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from dashboard.env import (
@@ -22,7 +23,10 @@ from dashboard.env import (
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env_path("SWARMDECK_DATA_DIR", BASE_DIR / "data")
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+# The database holds registry passwords and sessions: keep other local users out.
+if DATA_DIR.stat().st_uid == os.getuid():
+    DATA_DIR.chmod(0o700)
 
 SECRET_KEY = env_str("SWARMDECK_SECRET_KEY") or read_or_create_secret(DATA_DIR / "secret_key")
 DEBUG = env_bool("SWARMDECK_DEBUG", False)
@@ -52,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "swarm.middleware.RoleRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

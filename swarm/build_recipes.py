@@ -24,8 +24,12 @@ def needed_platforms() -> set[str]:
 def context_of(recipe: BuildRecipe) -> str:
     if recipe.context_kind == BuildRecipe.ContextKind.GIT:
         return build_spec.git_context(recipe.git_url, recipe.git_ref, recipe.git_subdir)
-    folder = build_spec.local_context(recipe.context_path, settings.BUILD_ROOTS)
-    if not folder.is_dir():
+    try:
+        folder = build_spec.local_context(recipe.context_path, settings.BUILD_ROOTS)
+        is_folder = folder.is_dir()
+    except OSError as error:  # a name too long, no permission: a field error, not a crash
+        raise SpecError("context_path", f"cannot use that folder: {error.strerror}") from None
+    if not is_folder:
         raise SpecError("context_path", f"{folder} is not a folder on the swarmdeck host")
     return str(folder)
 

@@ -72,6 +72,9 @@ def git_context(url: str, ref: str = "", subdir: str = "") -> str:
     not_an_option("git_url", url)
     if not _GIT_URL.match(url):
         raise SpecError("git_url", "give an https://, ssh:// or git@ URL without spaces or '#'")
+    if re.match(r"^[a-z]+://[^/@]*@", url) and not url.startswith("ssh://"):
+        raise SpecError("git_url", "no user or token in the URL (it would be shown to every "
+                                   "viewer and in the job log): use the builder's credentials")
     if ref:
         not_an_option("git_ref", ref)
         if not _GIT_REF.match(ref) or ".." in ref:

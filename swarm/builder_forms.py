@@ -30,10 +30,15 @@ class BootstrapForm(forms.Form):
     )
     append_node = forms.CharField(max_length=100, required=False, label="Its node name")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The installer runs as a privileged container on the build host: only admins may
+        # choose another image than the configured one (SWARMDECK_BINFMT_IMAGE).
+        if not getattr(user, "is_staff", False):
+            del self.fields["image"]
         for name, value in bootstrap_defaults().items():
-            self.fields[name].widget.attrs["placeholder"] = value
+            if name in self.fields:
+                self.fields[name].widget.attrs["placeholder"] = value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -48,7 +48,7 @@ def _panel_context() -> dict[str, object]:
 
 def _page(request: HttpRequest, form: BootstrapForm | None = None, status: int = 200
           ) -> HttpResponse:
-    context = {**_panel_context(), "form": form or BootstrapForm()}
+    context = {**_panel_context(), "form": form or BootstrapForm(user=request.user)}
     return render(request, "swarm/builders.html", context, status=status)
 
 
@@ -80,7 +80,7 @@ def start_bootstrap(request: HttpRequest) -> HttpResponse:
     if running:
         messages.info(request, f"Bootstrap is already running as job #{running.pk}.")
         return redirect("swarm:job", job_id=running.pk)
-    form = BootstrapForm(request.POST)
+    form = BootstrapForm(request.POST, user=request.user)
     if not form.is_valid():
         return _page(request, form, status=400)
     job = create_job(BOOTSTRAP, form.params.as_params(), request.user)

@@ -19,7 +19,14 @@ _BUILDER_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9._-]*$")
 # A docker image reference: registry host, path, tag and digest characters only.
 _IMAGE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._/:@-]*$")
 # What `buildx create --append` accepts for a node: an endpoint URL or a docker context.
-_ENDPOINT = re.compile(r"^(?:(?:ssh|tcp|unix)://\S+|[a-zA-Z0-9][a-zA-Z0-9._-]*)$")
+# ssh://[user@]host[:port] and tcp://host:port with no path (docker CLI 24-28 passes an ssh
+# path to the remote shell: docker/cli#6147), unix:///path/to.sock, or a context name.
+_ENDPOINT = re.compile(
+    r"^(?:ssh://(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(?::\d{1,5})?"
+    r"|tcp://[A-Za-z0-9.-]+:\d{1,5}"
+    r"|unix:///[A-Za-z0-9._/-]+"
+    r"|[a-zA-Z0-9][a-zA-Z0-9._-]*)$"
+)
 ALL_PLATFORMS = "all"
 
 

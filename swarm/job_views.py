@@ -98,6 +98,11 @@ def start_system_check(request: HttpRequest) -> HttpResponse:
 @operator_required
 def rerun_job(request: HttpRequest, job_id: int) -> HttpResponse:
     original = get_object_or_404(Job, pk=job_id)
+    twin = Job.objects.filter(kind=original.kind, params=original.params,
+                              status__in=Job.ACTIVE).order_by("-pk").first()
+    if twin is not None:  # the same scan/build/merge is already under way
+        messages.info(request, f"The same job is already {twin.status} as #{twin.pk}.")
+        return redirect("swarm:job", job_id=twin.pk)
     job = create_job(original.kind, original.params, request.user)
     messages.info(request, f"Started again as job #{job.pk} (a re-run of #{original.pk}).")
     return redirect("swarm:job", job_id=job.pk)

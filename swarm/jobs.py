@@ -120,31 +120,45 @@ class JobContext:
 
     def run_async(self, work: Callable[[Callable[[str], None]], Awaitable[T]]) -> T:
         """Run async work (registry I/O) on its own event loop in a thread, streaming the
-        lines it logs into the job log as they come: the ORM stays in this thread."""
+        lines it logs into the job log as they come: the ORM stays in this thread, which
+        also keeps the heartbeat going and turns a cancel into cancelling the work."""
         lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()  # None: work is done
         outcome: dict[str, Any] = {}
+        loop = asyncio.new_event_loop()
+        task = loop.create_task(work(lines.put))  # type: ignore[arg-type]
 
         def target() -> None:
             try:
-                outcome["value"] = asyncio.run(work(lines.put))
+                outcome["value"] = loop.run_until_complete(task)
             except BaseException as error:  # noqa: BLE001 - re-raised in the job's thread
                 outcome["error"] = error
             finally:
+                loop.close()
                 lines.put(None)
 
         thread = threading.Thread(target=target, name=f"job-{self.job.pk}-async", daemon=True)
         thread.start()
+        cancelled = False
         while True:
             try:
                 line = lines.get(timeout=0.05)
             except queue.Empty:
-                self.writer.flush_if_due()
-                continue
+                line = ""
             if line is None:
                 break
-            self.log(line)
+            if line:
+                self.log(line)
+            else:
+                self.writer.flush_if_due()
+            if not cancelled and self.cancel_requested():  # also beats the heart
+                cancelled = True
+                self.log("cancel requested: stopping")
+                with contextlib.suppress(RuntimeError):  # the loop may just have ended
+                    loop.call_soon_threadsafe(task.cancel)
         thread.join()
         self.writer.flush()
+        if cancelled:
+            raise JobCancelled()
         if "error" in outcome:
             raise outcome["error"]
         return outcome["value"]
@@ -339,7 +353,8 @@ def run_job(job_id: int, echo: Callable[[str, str], None] | None = None) -> str:
 
 def finish(job_id: int, status: str, *, outcome: str, diagnosis: str = "",
            exit_code: int | None = None) -> None:
-    Job.objects.filter(pk=job_id).update(
+    # Only a running job ends here: one the reaper already marked lost stays lost.
+    Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(
         status=status, outcome=outcome[:500], diagnosis=diagnosis, exit_code=exit_code,
         finished_at=timezone.now(),
     )
@@ -386,7 +401,20 @@ def reap_lost_jobs() -> int:
             if job.step_pgid and job.worker_host == host:
                 _kill_group(job.step_pgid, signal.SIGKILL)  # the dead worker's orphans
             notify_job(job.pk, {"type": "job.status"})
-    return lost
+    return lost + _reap_never_started()
+
+
+def _reap_never_started() -> int:
+    """Queued longer than the queue would ever redeliver: the task never reached a worker
+    (a flushed Redis, a worker never started), so guards like "a scan is already running"
+    must stop waiting for it."""
+    too_old = timezone.now() - timezone.timedelta(seconds=int(settings.Q_CLUSTER["retry"]) + 60)
+    return Job.objects.filter(status=Job.Status.QUEUED, created_at__lt=too_old).update(
+        status=Job.Status.LOST, finished_at=timezone.now(),
+        outcome="lost: no worker picked the job up",
+        diagnosis="Is the worker running (make run starts it; in the scaled mode "
+        "`manage.py qcluster`)? Start the job again.",
+    )
 
 
 def _process_alive(pid: int | None) -> bool:

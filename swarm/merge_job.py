@@ -80,6 +80,12 @@ def merge_request(params: dict[str, object]) -> MergeRequest:
     if not isinstance(sources, list) or len(sources) < 2:
         raise ValueError("a merge needs at least two sources")
     parsed = [(str(s), *_in_registry(str(s), registry, "source")) for s in sources]
+    for written, repo, ref in parsed:
+        if (repo, ref) == (target_repository, target_tag):
+            raise ValueError(
+                f"the target {target_repository}:{target_tag} is also a source ('{written}'): "
+                "merge into a new tag, so the per-arch tag keeps pointing at its image"
+            )
     prefer = params.get("prefer") or None
     return MergeRequest(registry, target_repository, target_tag, parsed,
                         keep_attestations=bool(params.get("keep_attestations", True)),
@@ -130,6 +136,29 @@ async def plan_with_children(client: RegistryClient, request: MergeRequest,
     extra = {r.digest: r.raw for r in fetched}
     enriched = [replace(s, child_manifests={**s.child_manifests, **extra}) for s in sources]
     return plan(enriched)
+
+
+async def refuse_dropping_platforms(client: RegistryClient, request: MergeRequest,
+                                    merge_plan: MergePlan) -> None:
+    """An existing target must not silently lose a platform none of the sources has."""
+    try:
+        current = await client.get_manifest(request.target_repository, request.target_tag)
+    except RegistryNotFound:
+        return
+    if not current.manifest.is_index:
+        return
+    kept = {normalised_key(c.platform) for c in merge_plan.children
+            if c.platform and not c.is_attestation}
+    lost = [(normalised_key(c.platform), c.digest) for c in current.manifest.images
+            if c.platform and normalised_key(c.platform) not in kept]
+    if lost:
+        add = ", ".join(f"{request.target_repository}@{digest} ({platform})"
+                        for platform, digest in lost)
+        raise ValueError(
+            f"{request.target_repository}:{request.target_tag} now also has "
+            f"{', '.join(p for p, _ in lost)}, which no source provides: the merge would drop "
+            f"it. Add it as a source to keep it: {add}"
+        )
 
 
 async def execute(client: RegistryClient, merge_plan: MergePlan, log: Log) -> None:
@@ -185,6 +214,7 @@ def run(ctx: JobContext) -> str:
                                              for s in request.sources))
             merge_plan = await plan_with_children(client, request, list(sources), log)
             _log_plan(merge_plan, log)
+            await refuse_dropping_platforms(client, request, merge_plan)
             if not dry_run:
                 await execute(client, merge_plan, log)
                 await verify(client, merge_plan, log)

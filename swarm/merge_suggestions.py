@@ -85,6 +85,8 @@ def suggest_merges(tags: Iterable[TagFacts]) -> list[Suggestion]:
             target_exists=target is not None,
             target_platforms=target.platforms if target else (),
         )
-        if suggestion.adds:  # nothing to do when the target already has them all
+        # Nothing to do when the target has them all; and a one-click merge must never
+        # drop a platform the target has that no source provides.
+        if suggestion.adds and set(suggestion.target_platforms) <= set(suggestion.platforms):
             suggestions.append(suggestion)
     return suggestions

@@ -189,7 +189,7 @@ class _Challenge:
 
 @dataclass
 class _Token:
-    value: str
+    value: str = field(repr=False)
     expires_at: float  # time.monotonic()
 
 

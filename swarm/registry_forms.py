@@ -39,7 +39,8 @@ class RegistryForm(forms.ModelForm):
     password = forms.CharField(
         required=False, strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Leave empty to keep the stored one. Never shown again.",
+        help_text="Leave empty to keep the stored one (changing the URL or username forgets "
+        "it). Never shown again.",
     )
     token = forms.CharField(
         required=False, widget=forms.PasswordInput(render_value=False),
@@ -58,17 +59,26 @@ class RegistryForm(forms.ModelForm):
         try:
             return normalise_registry_url(self.cleaned_data["base_url"])
         except ValueError as error:
+            # Never echo what was typed: it may hold a password (http://user:pass@host).
+            self.data = self.data.copy()
+            self.data["base_url"] = ""
             raise forms.ValidationError(str(error)) from None
 
     def save(self, commit: bool = True) -> Registry:
         registry: Registry = super().save(commit=False)
         stored = Registry.objects.filter(pk=registry.pk).first() if registry.pk else None
         data: dict[str, Any] = self.cleaned_data
+        # Stored secrets stay only with the registry and user they were typed for: a new
+        # address must not receive the old password (it would be sent there on first scan).
+        moved = stored is not None and (stored.base_url != registry.base_url
+                                        or stored.username != registry.username)
         for secret in ("password", "token"):
             new_value = data.get(secret) or ""
-            if data.get("clear_secrets"):
+            if new_value:
+                setattr(registry, secret, new_value)
+            elif data.get("clear_secrets") or moved:
                 setattr(registry, secret, "")
-            elif not new_value and stored is not None:
+            elif stored is not None:
                 setattr(registry, secret, getattr(stored, secret))  # empty means keep
         if commit:
             registry.save()

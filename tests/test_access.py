@@ -87,3 +87,22 @@ def test_a_viewer_cannot_open_the_admin_site(client, accounts):
     client.force_login(accounts.viewer)
     response = client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_a_user_without_a_role_is_told_so_and_sees_nothing(client):
+    from django.contrib.auth import get_user_model
+
+    nobody = get_user_model().objects.create_user("nobody", password="x-x-x-x-x")
+    client.force_login(nobody)
+    response = client.get(reverse("swarm:nodes"))
+    assert response.status_code == 403
+    assert b"No role yet" in response.content and b"viewers" in response.content
+    assert client.post("/logout/").status_code == 302
+
+
+def test_superusers_need_no_group(client):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("root", password="x-x-x-x-x")
+    client.force_login(admin)
+    assert client.get(reverse("swarm:nodes")).status_code == 200

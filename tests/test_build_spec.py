@@ -100,3 +100,19 @@ def test_a_local_context_must_stay_inside_an_allowed_root(tmp_path):
     with pytest.raises(SpecError, match=r"\(none configured\)"):
         build_spec.local_context(str(root / "app"), [])
     assert Path(root / "app").exists()
+
+
+def test_a_git_url_with_credentials_is_refused():
+    with pytest.raises(SpecError, match="no user or token in the URL"):
+        build_spec.git_context("https://me:ghp_token@github.com/me/app.git")
+    assert build_spec.git_context("ssh://git@git.lan/me/app.git").startswith("ssh://git@")
+
+
+def test_an_unreadable_folder_is_a_field_error_not_a_crash(tmp_path, settings):
+    from swarm.build_recipes import context_of
+    from swarm.models import BuildRecipe
+
+    settings.BUILD_ROOTS = [tmp_path]
+    recipe = BuildRecipe(context_path=str(tmp_path / ("a" * 300)))
+    with pytest.raises(SpecError, match="cannot use that folder"):
+        context_of(recipe)

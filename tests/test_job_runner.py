@@ -178,3 +178,74 @@ def test_python_steps_log_through_a_logger():
     rows = list(JobLogLine.objects.filter(job=job).order_by("seq").values_list("stream", "text"))
     assert ("system", "hello from a Python step") in rows
     assert ("stderr", "a warning") in rows and ("stderr", "over two lines") in rows
+
+
+def test_registry_style_async_work_keeps_its_heartbeat_and_can_be_cancelled(settings):
+    """run_async steps (scans, merges) beat the heart and stop on cancel."""
+    import asyncio
+
+    from swarm import jobs as jobs_module
+    from swarm.job_log import LogWriter
+    from swarm.jobs import JobCancelled, JobContext, reap_lost_jobs
+
+    settings.JOB_LOST_AFTER_SECONDS = 10
+    job = Job.objects.create(kind="argv", status="running", started_at=timezone_now(),
+                             heartbeat_at=timezone_now() - _seconds(60))
+    ctx = JobContext(job, LogWriter(job))
+    ctx._heartbeat_at -= jobs_module.HEARTBEAT_SECONDS  # due now
+
+    async def slow(log):
+        for i in range(100):
+            log(f"tick {i}")
+            await asyncio.sleep(0.02)
+        return "done"
+
+    def cancel_soon():
+        import time
+
+        time.sleep(0.6)
+        Job.objects.filter(pk=job.pk).update(cancel_requested=True)
+
+    canceller = threading.Thread(target=cancel_soon)
+    canceller.start()
+    with pytest.raises(JobCancelled):
+        ctx.run_async(slow)
+    canceller.join()
+    job.refresh_from_db()
+    assert job.heartbeat_at > timezone_now() - _seconds(5)  # the heart beat meanwhile
+    assert reap_lost_jobs() == 0
+    assert "cancel requested: stopping" in lines_of(job)
+    assert len([t for t in lines_of(job) if t.startswith("tick")]) < 100
+
+
+def test_a_job_marked_lost_is_not_resurrected_by_its_runner():
+    from swarm.jobs import finish
+
+    job = Job.objects.create(kind="argv", status="lost", outcome="lost: gone")
+    finish(job.pk, "succeeded", outcome="done")
+    job.refresh_from_db()
+    assert (job.status, job.outcome) == ("lost", "lost: gone")
+
+
+def test_a_job_no_worker_ever_picked_up_is_reaped(settings):
+    from swarm.jobs import reap_lost_jobs
+
+    old = Job.objects.create(kind="argv", created_at=timezone_now() - _seconds(86400))
+    fresh = Job.objects.create(kind="argv")
+    assert reap_lost_jobs() == 1
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (old.status, fresh.status) == ("lost", "queued")
+    assert "no worker picked the job up" in old.outcome
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def _seconds(n: float):
+    from datetime import timedelta
+
+    return timedelta(seconds=n)

@@ -206,3 +206,27 @@ def test_a_dry_run_plans_without_pushing(registry_factory):
     result = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false",
                              f"docker://{server.host}/app:1"], capture_output=True)
     assert result.returncode != 0  # nothing was pushed
+
+
+def test_a_merge_never_drops_a_platform_the_target_already_has(registry_factory):
+    from tests.registry_images import push_docker_list
+
+    server = registry_factory()
+    pusher = Pusher(server.url)
+    push_docker_list(pusher, "app", "1.0", ("linux/amd64", "linux/s390x"))
+    push_single(pusher, "app", "1.0-amd64", "linux/amd64")
+    push_single(pusher, "app", "1.0-arm64", "linux/arm64")
+    reg = Registry.objects.create(name="r", base_url=server.url)
+
+    job = merge(reg, "app:1.0", "app:1.0-amd64", "app:1.0-arm64")
+
+    assert job.status == "failed"
+    assert "would drop" in job.outcome and "linux/s390x" in job.outcome
+    assert platforms_of(skopeo_raw(server, "app:1.0")) == ["linux/amd64", "linux/s390x"]
+
+
+def test_the_target_cannot_be_one_of_its_sources(registry_factory):
+    server = registry_factory()
+    reg = Registry.objects.create(name="r", base_url=server.url)
+    job = merge(reg, "app:1.0-amd64", "app:1.0-amd64", "app:1.0-arm64")
+    assert job.status == "failed" and "is also a source" in job.outcome

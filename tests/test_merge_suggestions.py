@@ -71,3 +71,9 @@ def test_it_suggests_completing_a_target_that_lacks_a_platform():
 def test_repositories_are_kept_apart():
     assert suggest_merges([facts("1-amd64", "linux/amd64", repo="a"),
                            facts("1-arm64", "linux/arm64", repo="b")]) == []
+
+
+def test_it_never_suggests_a_merge_that_would_drop_a_platform_of_the_target():
+    tags = [facts("1.0-amd64", "linux/amd64"), facts("1.0-arm64", "linux/arm64"),
+            facts("1.0", "linux/amd64", "linux/s390x")]
+    assert suggest_merges(tags) == []

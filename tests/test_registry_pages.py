@@ -144,3 +144,37 @@ def test_images_built_by_the_engine_and_merged_by_docker_manifest(swarm_engine, 
     assert children == {tags["1.0-amd64"].digest, tags["1.0-arm64"].digest}
     # The list's children are the per-arch tags, so their configs date them.
     assert all(image.created for image in merged.images.all())
+
+
+def test_a_new_url_or_username_forgets_the_stored_password(client, accounts):
+    accounts.operator.is_staff = True
+    accounts.operator.save()
+    registry = Registry.objects.create(name="lan", base_url="http://192.168.31.98:5000",
+                                       username="deck", password="Sup3r-secret")
+    client.force_login(accounts.operator)
+    client.post(reverse("swarm:registry-edit", args=[registry.pk]),
+                {"name": "lan", "base_url": "http://attacker.example:5000", "username": "deck"})
+    registry.refresh_from_db()
+    assert registry.base_url == "http://attacker.example:5000" and registry.password == ""
+
+
+def test_a_password_typed_into_the_url_is_not_echoed_back(client, accounts):
+    accounts.operator.is_staff = True
+    accounts.operator.save()
+    client.force_login(accounts.operator)
+    body = client.post(reverse("swarm:registry-add"), {
+        "name": "x", "base_url": "http://u:Typed-Secret9@h:5000"}).content.decode()
+    assert "Typed-Secret9" not in body and "own fields" in body
+
+
+def test_forgetting_secrets_while_typing_a_new_password_keeps_the_new_one(client, accounts):
+    accounts.operator.is_staff = True
+    accounts.operator.save()
+    registry = Registry.objects.create(name="lan", base_url="http://h:5000", username="u",
+                                       password="old-pass", token="old-token")
+    client.force_login(accounts.operator)
+    client.post(reverse("swarm:registry-edit", args=[registry.pk]), {
+        "name": "lan", "base_url": "http://h:5000", "username": "u", "password": "new-pass",
+        "clear_secrets": "on"})
+    registry.refresh_from_db()
+    assert (registry.password, registry.token) == ("new-pass", "")

@@ -147,3 +147,12 @@ def test_jobs_pages_need_a_login(client):
     for url in [reverse("swarm:jobs"), reverse("swarm:job", args=[job.pk]),
                 reverse("swarm:job-log", args=[job.pk])]:
         assert client.get(url)["Location"].startswith("/login/")
+
+
+def test_rerun_of_a_job_whose_twin_is_running_goes_to_the_twin(client, accounts):
+    original = Job.objects.create(kind="registry_scan", status="failed", params={"registry": 3})
+    twin = Job.objects.create(kind="registry_scan", status="running", params={"registry": 3})
+    client.force_login(accounts.operator)
+    response = client.post(reverse("swarm:job-rerun", args=[original.pk]))
+    assert response["Location"] == reverse("swarm:job", args=[twin.pk])
+    assert Job.objects.count() == 2

@@ -47,7 +47,7 @@ def matrix_cells(context: template.Context, row: MatrixRow) -> SafeString:
         if html is None:
             html = done[id(cell)] = (  # every value is escaped here
                 f'<td class="cell {cell.css}" data-level="{escape(str(cell.level))}" '
-                f'data-why="{cell.why}" tabindex="0">{cell.symbol}</td>'
+                f'data-why="{cell.why}">{cell.symbol}</td>'
             )
         parts.append(html)
     return mark_safe("".join(parts))
