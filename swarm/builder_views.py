@@ -17,6 +17,7 @@ from swarm.builder_snapshots import BUILDERS
 from swarm.jobs import create_job
 from swarm.models import BuilderRecord, EmulatorState, Job, Registry, Snapshot
 from swarm.roles import operator_required
+from swarm.views import request_refresh
 
 BOOTSTRAP = "bootstrap"
 
@@ -65,12 +66,8 @@ def builders_panel(request: HttpRequest) -> HttpResponse:
 @require_POST
 @operator_required
 def refresh_builders(request: HttpRequest) -> HttpResponse:
-    tasks.enqueue(tasks.REFRESH_BUILDERS)
-    if request.htmx:
-        # The panel re-fetches itself a second later, by when the worker has answered.
-        return render(request, "swarm/_builders_panel.html",
-                      {**_panel_context(), "pending": True})
-    return redirect("swarm:builders")
+    return request_refresh(request, [tasks.REFRESH_BUILDERS], "swarm/_builders_panel.html",
+                           _panel_context(), "swarm:builders")
 
 
 @require_POST

@@ -40,6 +40,8 @@ class HintView:
     rebuild_command: str
     source_links: list[tuple[str, str]]  # (tag name, tag page) of each merge source
     use_instead_url: str
+    # The recipe that builds this repository: (id, name, platforms it lacks for the rebuild)
+    recipe: tuple[int, str, tuple[str, ...]] | None = None
 
 
 def merge_form_url(tag: InventoryTag, target: str, sources: Sequence[str]) -> str | None:
@@ -68,4 +70,8 @@ def present_hints(tag: InventoryTag, hints: FixHints, inventory: Inventory) -> H
              for name in (merge.source_names if merge else ())]
     instead = hints.use_instead
     instead_url = tag_url(tag.registry_id, tag.repository, instead.name) if instead else ""
-    return HintView(hints, tag, url, commands, rebuild, links, instead_url)
+    recipe = None
+    if hints.rebuild and (found := inventory.recipes.get((tag.registry_id, tag.repository))):
+        lacking = tuple(str(p) for p in hints.rebuild if str(p) not in found[2])
+        recipe = (found[0], found[1], lacking)
+    return HintView(hints, tag, url, commands, rebuild, links, instead_url, recipe)

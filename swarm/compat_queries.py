@@ -12,7 +12,15 @@ from dataclasses import dataclass
 
 from swarm.compat_nodes import NodeColumn, node_columns
 from swarm.image_lookup import Inventory, InventoryChild, InventoryTag
-from swarm.models import Registry, SwarmNode, SwarmService, SwarmTask, Tag, TagImage
+from swarm.models import (
+    BuildRecipe,
+    Registry,
+    SwarmNode,
+    SwarmService,
+    SwarmTask,
+    Tag,
+    TagImage,
+)
 from swarm.node_info import NodeInfo
 from swarm.platforms import Platform
 from swarm.service_info import ServiceInfo, TaskInfo
@@ -101,7 +109,12 @@ def load_inventory(pinned_digests: Iterable[str] = ()) -> Inventory:
                 children.append(InventoryChild(digest, platforms.parse(platform), parent))
     hosts = {host: pk for pk, host in host_of.items()}
     plain_http = {r.pk: r.is_plain_http for r in registries}
-    return Inventory(hosts=hosts, tags=tags, children=children, plain_http=plain_http)
+    recipes = {(registry_id, repository): (pk, name, tuple(recipe_platforms))
+               for pk, name, registry_id, repository, recipe_platforms in
+               BuildRecipe.objects.exclude(registry=None).values_list(
+                   "pk", "name", "registry_id", "repository", "platforms")}
+    return Inventory(hosts=hosts, tags=tags, children=children, plain_http=plain_http,
+                     recipes=recipes)
 
 
 def load_service_images() -> list[tuple[str, str]]:

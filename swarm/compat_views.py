@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from swarm import tasks
@@ -36,6 +36,7 @@ from swarm.models import Snapshot
 from swarm.roles import operator_required
 from swarm.service_compat import ServiceReport, assess_service
 from swarm.snapshots import NODES, SERVICES
+from swarm.views import request_refresh
 
 NEWEST_TAGS = 20  # shown by default besides the tags services use
 MATRIX_PAGE_ROWS = 100
@@ -173,9 +174,6 @@ def services_panel(request: HttpRequest) -> HttpResponse:
 @operator_required
 def refresh_services(request: HttpRequest) -> HttpResponse:
     # Verdicts need both snapshots: the services and the nodes they may run on.
-    tasks.enqueue(tasks.REFRESH_NODES)
-    tasks.enqueue(tasks.REFRESH_SERVICES)
-    if request.htmx:
-        return render(request, "swarm/_services_panel.html",
-                      {**_services_context(request), "pending_refresh": True})
-    return redirect("swarm:services")
+    return request_refresh(request, [tasks.REFRESH_NODES, tasks.REFRESH_SERVICES],
+                           "swarm/_services_panel.html", _services_context(request),
+                           "swarm:services", pending_key="pending_refresh")

@@ -104,6 +104,9 @@ class Inventory:
     tags: list[InventoryTag]
     children: list[InventoryChild] = field(default_factory=list)
     plain_http: Mapping[int, bool] = field(default_factory=dict)  # registry id -> http://
+    # (registry id, repository) -> (recipe id, recipe name, its platforms): what builds it
+    recipes: Mapping[tuple[int, str], tuple[int, str, tuple[str, ...]]] = field(
+        default_factory=dict)
 
     def __post_init__(self) -> None:
         self._hosts = {host.lower(): pk for host, pk in self.hosts.items()}

@@ -31,11 +31,21 @@ def nodes_table(request: HttpRequest) -> HttpResponse:
     return render(request, "swarm/_nodes_table.html", _nodes_context())
 
 
+def request_refresh(
+    request: HttpRequest, task_paths: list[str], panel: str, context: dict[str, object],
+    page: str, pending_key: str = "pending",
+) -> HttpResponse:
+    """Queue snapshot refreshes; answer htmx with the panel, which re-fetches itself a
+    second later (by when the worker has answered), and a plain POST with the page."""
+    for path in task_paths:
+        tasks.enqueue(path)
+    if request.htmx:
+        return render(request, panel, {**context, pending_key: True})
+    return redirect(page)
+
+
 @require_POST
 @operator_required
 def refresh_nodes(request: HttpRequest) -> HttpResponse:
-    tasks.enqueue(tasks.REFRESH_NODES)
-    if request.htmx:
-        # The panel re-fetches itself a second later, by when the worker has answered.
-        return render(request, "swarm/_nodes_table.html", {**_nodes_context(), "pending": True})
-    return redirect("swarm:nodes")
+    return request_refresh(request, [tasks.REFRESH_NODES], "swarm/_nodes_table.html",
+                           _nodes_context(), "swarm:nodes")
