@@ -19,8 +19,8 @@ from django.urls import reverse
 
 from swarm.inventory import ConfigFacts, config_facts, tag_record
 from swarm.jobs import JobContext, StepFailed
+from swarm.manifests import Manifest, parse_config_platform, parse_manifest
 from swarm.manifests import Platform as ManifestPlatform
-from swarm.manifests import parse_config_platform, parse_manifest
 from swarm.merge_plan import MergeConflict, MergePlan, SourceImage, plan_merge
 from swarm.models import Registry
 from swarm.platforms import Platform
@@ -138,18 +138,22 @@ async def plan_with_children(client: RegistryClient, request: MergeRequest,
     return plan(enriched)
 
 
-async def refuse_dropping_platforms(client: RegistryClient, request: MergeRequest,
-                                    merge_plan: MergePlan) -> None:
-    """An existing target must not silently lose a platform none of the sources has."""
+async def current_target(client: RegistryClient, request: MergeRequest) -> Manifest | None:
     try:
-        current = await client.get_manifest(request.target_repository, request.target_tag)
+        return (await client.get_manifest(request.target_repository, request.target_tag)
+                ).manifest
     except RegistryNotFound:
-        return
-    if not current.manifest.is_index:
+        return None
+
+
+def refuse_dropping_platforms(current: Manifest | None, request: MergeRequest,
+                              merge_plan: MergePlan) -> None:
+    """An existing target must not silently lose a platform none of the sources has."""
+    if current is None or not current.is_index:
         return
     kept = {normalised_key(c.platform) for c in merge_plan.children
             if c.platform and not c.is_attestation}
-    lost = [(normalised_key(c.platform), c.digest) for c in current.manifest.images
+    lost = [(normalised_key(c.platform), c.digest) for c in current.images
             if c.platform and normalised_key(c.platform) not in kept]
     if lost:
         add = ", ".join(f"{request.target_repository}@{digest} ({platform})"
@@ -210,11 +214,12 @@ def run(ctx: JobContext) -> str:
 
     async def work(log: Log) -> MergePlan:
         async with registry_client(request.registry) as client:
+            target = asyncio.ensure_future(current_target(client, request))
             sources = await asyncio.gather(*(fetch_source(client, *s, log=log, configs=configs)
                                              for s in request.sources))
             merge_plan = await plan_with_children(client, request, list(sources), log)
             _log_plan(merge_plan, log)
-            await refuse_dropping_platforms(client, request, merge_plan)
+            refuse_dropping_platforms(await target, request, merge_plan)
             if not dry_run:
                 await execute(client, merge_plan, log)
                 await verify(client, merge_plan, log)

@@ -197,6 +197,12 @@ class _ConnectionDropped(Exception):
     """A connection reset or closed mid-answer: worth a retry."""
 
 
+# How each registry wants to be asked (none, Basic, or Bearer with its realm), learnt once
+# per process: a worker's next job skips the GET /v2/ round trip. A registry that changes
+# its mind answers 401, which is handled as it always is.
+_DISCOVERED: dict[str, tuple[AuthKind, _Challenge | None]] = {}
+
+
 def parse_challenge(header: str | None) -> _Challenge | None:
     """The first challenge of a ``WWW-Authenticate`` header (registries send one)."""
     if not header:
@@ -293,6 +299,7 @@ class RegistryClient:
         cache: DigestCache | None = None,
         retries: int = 2,
         backoff: float = 0.25,
+        share_discovery: bool = False,
     ) -> None:
         base = URL(base_url.rstrip("/"))
         if base.user or base.password:  # checked first: never echo such a URL back
@@ -310,6 +317,7 @@ class RegistryClient:
         self.backoff = backoff
         self.cache: DigestCache = cache if cache is not None else MemoryDigestCache()
         self.requests = RequestCounter()
+        self.share_discovery = share_discovery  # reuse what other clients learnt of auth
         self._semaphore = asyncio.Semaphore(concurrency)
         self._concurrency = concurrency
         self._session: aiohttp.ClientSession | None = None
@@ -606,11 +614,15 @@ class RegistryClient:
         async with self._discover_lock:
             if self._auth_kind is not None:
                 return
+            if self.share_discovery and (known := _DISCOVERED.get(self.url)) is not None:
+                self._auth_kind, self._bearer = known  # learnt by an earlier client
+                return
             reply = await self._send_with_retries("ping", "GET", self._v2(""), {}, None)
             if reply.status == 401:
                 self._learn_challenge(reply)
             else:
                 self._auth_kind = "none"  # other statuses surface on the real request
+            _DISCOVERED[self.url] = (self._auth_kind, self._bearer)
 
     def _learn_challenge(self, reply: _Reply) -> AuthKind:
         challenge = parse_challenge(reply.headers.get("WWW-Authenticate"))

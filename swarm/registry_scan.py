@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from swarm.inventory import (
@@ -46,6 +47,7 @@ def registry_client(registry: Registry, cache: MemoryDigestCache | None = None) 
         timeout=settings.REGISTRY_TIMEOUT,
         concurrency=settings.REGISTRY_CONCURRENCY,
         cache=cache,
+        share_discovery=True,  # a worker's later jobs skip the GET /v2/ round trip
     )
 
 
@@ -82,6 +84,7 @@ class RepositoryScan:
     tags: list[str] = field(default_factory=list)
     changed: list[TagRecord] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    vanished: list[str] = field(default_factory=list)  # known before, gone now
     error: str = ""
     tag_errors: dict[str, str] = field(default_factory=dict)
 
@@ -153,6 +156,7 @@ async def _scan_repository(
         *(_scan_tag(client, name, tag, known.get(tag), configs) for tag in scan.tags),
         return_exceptions=True,
     )
+    scan.vanished = sorted(set(known) - set(scan.tags))
     for tag, result in zip(scan.tags, results, strict=True):
         if isinstance(result, RegistryError):
             scan.tag_errors[tag] = str(result)
@@ -235,27 +239,34 @@ def store_scan(registry: Registry, result: ScanResult) -> None:
     repositories = {r.name: r for r in Repository.objects.filter(registry=registry)}
     new_tags: list[Tag] = []
     records: list[TagRecord] = []
+    clean: list[int] = []  # repositories whose every tag was checked just now
     for scan in result.repositories:
         repository = repositories[scan.name]
         if scan.error:
-            Repository.objects.filter(pk=repository.pk).update(error=scan.error)
+            repository.error = scan.error
             continue
-        Tag.objects.filter(repository=repository).exclude(name__in=scan.tags).delete()
-        if scan.unchanged:
-            Tag.objects.filter(repository=repository, name__in=scan.unchanged).update(
-                checked_at=now
-            )
+        # Only what changed costs queries: a rescan with nothing new is a few statements.
+        if scan.vanished:
+            Tag.objects.filter(repository=repository, name__in=scan.vanished).delete()
         if scan.changed:
             Tag.objects.filter(repository=repository,
                                name__in=[r.name for r in scan.changed]).delete()
+        if scan.tag_errors:
+            Tag.objects.filter(repository=repository, name__in=scan.unchanged).update(
+                checked_at=now)
+        else:
+            clean.append(repository.pk)
         for record in scan.changed:
             new_tags.append(_tag_row(repository, record, now))
             records.append(record)
-        Repository.objects.filter(pk=repository.pk).update(
-            tag_count=len(scan.tags),
-            error="; ".join(f"{t}: {e}" for t, e in scan.tag_errors.items())[:2000],
-            scanned_at=now,
-        )
+        repository.tag_count = len(scan.tags)
+        repository.error = "; ".join(f"{t}: {e}" for t, e in scan.tag_errors.items())[:2000]
+        repository.scanned_at = now
+    Tag.objects.filter(repository_id__in=clean).update(checked_at=now)
+    Repository.objects.bulk_update(
+        [repositories[scan.name] for scan in result.repositories],
+        ["tag_count", "error", "scanned_at"], batch_size=500,
+    )
     Tag.objects.bulk_create(new_tags, batch_size=500)
     TagImage.objects.bulk_create(
         [_image_row(tag, image) for tag, record in zip(new_tags, records, strict=True)
@@ -270,18 +281,20 @@ def store_tag_records(registry: Registry, repository_name: str, records: list[Ta
     """Record tags that swarmdeck itself just pushed (a merge knows every byte it wrote),
     without another round of requests to the registry."""
     now = timezone.now()
-    repository, _ = Repository.objects.get_or_create(registry=registry, name=repository_name)
-    Tag.objects.filter(repository=repository, name__in=[r.name for r in records]).delete()
+    repository, created = Repository.objects.get_or_create(registry=registry,
+                                                           name=repository_name)
+    _, deleted = Tag.objects.filter(repository=repository,
+                                    name__in=[r.name for r in records]).delete()
     tags = Tag.objects.bulk_create([_tag_row(repository, record, now) for record in records])
     TagImage.objects.bulk_create(
         [_image_row(tag, image) for tag, record in zip(tags, records, strict=True)
          for image in record.images]
     )
-    repository.tag_count = repository.tags.count()
-    repository.save(update_fields=["tag_count"])
-    registry.tag_count = Tag.objects.filter(repository__registry=registry).count()
-    registry.repository_count = Repository.objects.filter(registry=registry).count()
-    registry.save(update_fields=["tag_count", "repository_count"])
+    # Counts move by what changed here; the next scan recounts everything anyway.
+    added = len(records) - deleted.get(Tag._meta.label, 0)
+    Repository.objects.filter(pk=repository.pk).update(tag_count=F("tag_count") + added)
+    Registry.objects.filter(pk=registry.pk).update(
+        tag_count=F("tag_count") + added, repository_count=F("repository_count") + created)
 
 
 def _tag_row(repository: Repository, record: TagRecord, now: object) -> Tag:

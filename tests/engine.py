@@ -14,6 +14,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 from tests.components import free_port
@@ -34,7 +35,9 @@ class IsolatedEngine:
         self.root = Path(tempfile.mkdtemp(prefix="sd-", dir="/tmp"))
         self.socket = self.root / "docker.sock"
         self.host = f"unix://{self.socket}"
-        self.namespace = f"swarmdeck-test-{self.root.name}"
+        # containerd namespaces allow [A-Za-z0-9] runs joined by single . _ or -: a temp
+        # folder's random suffix ("sd-_x") would not always be valid.
+        self.namespace = f"swarmdeck-test-{uuid.uuid4().hex[:12]}"
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = self.root / "dockerd.log"
         self.swarm_port: int | None = None
