@@ -18,7 +18,6 @@ import selectors
 import signal
 import socket
 import subprocess
-import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -30,6 +29,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
+from swarm.io_loop import io_loop
 from swarm.job_log import SYSTEM, JobLogHandler, LogWriter
 from swarm.log_text import LineSplitter
 from swarm.models import Job, JobLogLine
@@ -119,25 +119,13 @@ class JobContext:
             raise JobCancelled()
 
     def run_async(self, work: Callable[[Callable[[str], None]], Awaitable[T]]) -> T:
-        """Run async work (registry I/O) on its own event loop in a thread, streaming the
-        lines it logs into the job log as they come: the ORM stays in this thread, which
-        also keeps the heartbeat going and turns a cancel into cancelling the work."""
+        """Run async work (registry I/O) on the worker's I/O loop (swarm/io_loop.py),
+        streaming the lines it logs into the job log as they come. The ORM stays in this
+        thread, which also keeps the heartbeat going and turns a cancel into cancelling
+        the work."""
         lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()  # None: work is done
-        outcome: dict[str, Any] = {}
-        loop = asyncio.new_event_loop()
-        task = loop.create_task(work(lines.put))  # type: ignore[arg-type]
-
-        def target() -> None:
-            try:
-                outcome["value"] = loop.run_until_complete(task)
-            except BaseException as error:  # noqa: BLE001 - re-raised in the job's thread
-                outcome["error"] = error
-            finally:
-                loop.close()
-                lines.put(None)
-
-        thread = threading.Thread(target=target, name=f"job-{self.job.pk}-async", daemon=True)
-        thread.start()
+        future = asyncio.run_coroutine_threadsafe(work(lines.put), io_loop())  # type: ignore[arg-type]
+        future.add_done_callback(lambda _: lines.put(None))
         cancelled = False
         while True:
             try:
@@ -153,15 +141,11 @@ class JobContext:
             if not cancelled and self.cancel_requested():  # also beats the heart
                 cancelled = True
                 self.log("cancel requested: stopping")
-                with contextlib.suppress(RuntimeError):  # the loop may just have ended
-                    loop.call_soon_threadsafe(task.cancel)
-        thread.join()
+                future.cancel()
         self.writer.flush()
         if cancelled:
             raise JobCancelled()
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["value"]
+        return future.result()
 
     def run(
         self,

@@ -26,7 +26,7 @@ from swarm.models import Registry
 from swarm.platforms import Platform
 from swarm.references import parse_reference
 from swarm.registry import RegistryClient, RegistryError, RegistryNotFound
-from swarm.registry_scan import registry_client, store_tag_records
+from swarm.registry_scan import shared_registry_client, store_tag_records
 
 Log = Callable[[str], None]
 
@@ -213,7 +213,7 @@ def run(ctx: JobContext) -> str:
     configs: dict[str, ConfigFacts] = {}
 
     async def work(log: Log) -> MergePlan:
-        async with registry_client(request.registry) as client:
+        async with shared_registry_client(request.registry) as client:
             target = asyncio.ensure_future(current_target(client, request))
             sources = await asyncio.gather(*(fetch_source(client, *s, log=log, configs=configs)
                                              for s in request.sources))

@@ -9,8 +9,12 @@ digest did not change is not fetched again, and content by digest comes from the
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
+import hashlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -49,6 +53,53 @@ def registry_client(registry: Registry, cache: MemoryDigestCache | None = None) 
         cache=cache,
         share_discovery=True,  # a worker's later jobs skip the GET /v2/ round trip
     )
+
+
+class BoundedDigestCache(MemoryDigestCache):
+    """A by-digest cache for long-lived clients: drops the oldest half when full."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def put(self, digest: str, content: CachedContent) -> None:
+        if len(self.entries) >= self.limit:
+            for old in list(self.entries)[: self.limit // 2]:
+                del self.entries[old]
+        super().put(digest, content)
+
+
+_shared_clients: dict[tuple[object, ...], RegistryClient] = {}
+
+
+@asynccontextmanager
+async def shared_registry_client(registry: Registry) -> AsyncIterator[RegistryClient]:
+    """An open client kept for the worker's I/O loop, one per registry and credentials:
+    its connections and by-digest cache serve the next job too. Not closed on exit."""
+    secrets = hashlib.sha256(f"{registry.password}\0{registry.token}".encode()).hexdigest()
+    key = (registry.base_url, registry.username, secrets, registry.verify_tls,
+           settings.REGISTRY_TIMEOUT, settings.REGISTRY_CONCURRENCY,
+           id(asyncio.get_running_loop()))
+    client = _shared_clients.get(key)
+    if client is None:
+        if not _shared_clients:
+            atexit.register(_close_shared_clients, asyncio.get_running_loop())
+        client = registry_client(registry, BoundedDigestCache())
+        await client.__aenter__()
+        _shared_clients[key] = client
+    yield client
+
+
+def _close_shared_clients(loop: asyncio.AbstractEventLoop) -> None:
+    """At exit: close the kept sessions cleanly (aiohttp complains about open ones)."""
+    async def close_all() -> None:
+        for client in list(_shared_clients.values()):
+            await client.close()
+        _shared_clients.clear()
+
+    if loop.is_running():
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(close_all(), loop).result(timeout=2)
 
 
 class DatabaseDigestCache(MemoryDigestCache):
