@@ -1,5 +1,5 @@
 # swarmdeck: `make run` starts the dashboard, `make test` runs the whole test suite.
-.PHONY: run test lint bench bench-logs bench-registry bench-merge screenshot clean
+.PHONY: run test lint bench bench-logs bench-registry bench-merge bench-compat screenshot clean
 
 run:
 	@scripts/ensure-venv.sh
@@ -13,7 +13,7 @@ lint:
 	@scripts/ensure-venv.sh dev
 	.venv/bin/ruff check .
 
-bench: bench-logs bench-registry bench-merge
+bench: bench-logs bench-registry bench-merge bench-compat
 
 bench-logs:
 	@bench/run_log_stream.sh
@@ -23,6 +23,10 @@ bench-registry:
 
 bench-merge:
 	@bench/run_merge.sh
+
+bench-compat:
+	@scripts/ensure-venv.sh dev
+	@.venv/bin/python bench/compat_pages.py
 
 screenshot:
 	@scripts/ensure-venv.sh dev

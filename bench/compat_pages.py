@@ -118,6 +118,8 @@ def main() -> None:
 
         seed(nodes=args.nodes, tags=args.tags, services=args.services)
         client = viewer_client()
+        client.get("/nodes/")  # warm: URL resolvers, templates
+        gc.freeze()  # as dashboard/asgi.py does in the real server once it has started
         rows = []
         for label, name, query in PAGES:
             result = measure(client, reverse(name) + query, args.runs)
