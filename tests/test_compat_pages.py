@@ -226,3 +226,24 @@ def test_the_query_count_does_not_grow_with_the_swarm(client, accounts, name, pa
 
     assert large == small
     assert large <= 12
+
+
+def test_a_rebuild_hint_offers_the_recipe_that_builds_the_image(client, accounts):
+    from swarm.models import BuildRecipe
+
+    small_swarm()
+    registry = Registry.objects.get(name="lan")
+    recipe = BuildRecipe.objects.create(name="web", registry=registry, repository="apps/web",
+                                        tags=["1.0"], platforms=["linux/arm64"])
+    client.force_login(accounts.operator)
+    body = client.get(reverse("swarm:compat")).content.decode()
+    assert "lacks linux/arm/v7, linux/amd64" in body
+    assert reverse("swarm:recipe-edit", args=[recipe.pk]) in body
+
+    recipe.platforms = ["linux/amd64", "linux/arm64", "linux/arm/v7"]
+    recipe.save()
+    body = client.get(reverse("swarm:compat")).content.decode()
+    assert reverse("swarm:recipe-build", args=[recipe.pk]) in body
+    assert "Rebuild with recipe web" in body
+    client.force_login(accounts.viewer)
+    assert "Rebuild with recipe" not in client.get(reverse("swarm:compat")).content.decode()
