@@ -9,7 +9,7 @@ from django.conf import settings
 from swarm import build_spec
 from swarm.build_spec import COMMON_PLATFORMS, BuildSpec, SpecError
 from swarm.builder_settings import builder_name
-from swarm.models import BuildRecipe, Job, SwarmNode
+from swarm.models import BuildRecipe, SwarmNode
 
 
 def known_platforms() -> set[str]:
@@ -61,8 +61,3 @@ def spec_for(recipe: BuildRecipe) -> BuildSpec:
         provenance=recipe.provenance,
         no_cache=recipe.no_cache,
     )
-
-
-def active_build(recipe: BuildRecipe) -> Job | None:
-    return (Job.objects.filter(kind="build", params__recipe=recipe.pk, status__in=Job.ACTIVE)
-            .order_by("-pk").first())

@@ -22,10 +22,6 @@ from swarm.views import request_refresh
 BOOTSTRAP = "bootstrap"
 
 
-def active_bootstrap() -> Job | None:
-    return Job.objects.filter(kind=BOOTSTRAP, status__in=Job.ACTIVE).first()
-
-
 def _panel_context() -> dict[str, object]:
     builders = list(BuilderRecord.objects.all())
     http_hosts = sorted({r.host for r in Registry.objects.all() if r.is_plain_http})
@@ -41,7 +37,7 @@ def _panel_context() -> dict[str, object]:
         "snapshot": Snapshot.of(BUILDERS),
         "registered_emulators": [e for e in emulators if e.registered],
         "gone_emulators": [e for e in emulators if not e.registered],
-        "bootstrap_job": active_bootstrap(),
+        "bootstrap_job": Job.active(BOOTSTRAP),
         "last_bootstrap": Job.objects.filter(kind=BOOTSTRAP).first(),
         "defaults": bootstrap_defaults(),
     }
@@ -73,7 +69,7 @@ def refresh_builders(request: HttpRequest) -> HttpResponse:
 @require_POST
 @operator_required
 def start_bootstrap(request: HttpRequest) -> HttpResponse:
-    running = active_bootstrap()
+    running = Job.active(BOOTSTRAP)
     if running:
         messages.info(request, f"Bootstrap is already running as job #{running.pk}.")
         return redirect("swarm:job", job_id=running.pk)

@@ -98,8 +98,7 @@ def start_system_check(request: HttpRequest) -> HttpResponse:
 @operator_required
 def rerun_job(request: HttpRequest, job_id: int) -> HttpResponse:
     original = get_object_or_404(Job, pk=job_id)
-    twin = Job.objects.filter(kind=original.kind, params=original.params,
-                              status__in=Job.ACTIVE).order_by("-pk").first()
+    twin = Job.active(original.kind, **original.params)
     if twin is not None:  # the same scan/build/merge is already under way
         messages.info(request, f"The same job is already {twin.status} as #{twin.pk}.")
         return redirect("swarm:job", job_id=twin.pk)

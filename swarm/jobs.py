@@ -114,10 +114,6 @@ class JobContext:
             Job.objects.filter(pk=self.job.pk).values_list("cancel_requested", flat=True).first()
         )
 
-    def check_cancelled(self) -> None:
-        if self.cancel_requested():
-            raise JobCancelled()
-
     def run_async(self, work: Callable[[Callable[[str], None]], Awaitable[T]]) -> T:
         """Run async work (registry I/O) on the worker's I/O loop (swarm/io_loop.py),
         streaming the lines it logs into the job log as they come. The ORM stays in this

@@ -17,13 +17,12 @@ from dataclasses import dataclass, replace
 
 from django.urls import reverse
 
-from swarm.inventory import ConfigFacts, config_facts, tag_record
+from swarm.inventory import ConfigFacts, config_facts, normalised, tag_record
 from swarm.jobs import JobContext, StepFailed
 from swarm.manifests import Manifest, parse_config_platform, parse_manifest
 from swarm.manifests import Platform as ManifestPlatform
 from swarm.merge_plan import MergeConflict, MergePlan, SourceImage, plan_merge
 from swarm.models import Registry
-from swarm.platforms import Platform
 from swarm.references import parse_reference
 from swarm.registry import RegistryClient, RegistryError, RegistryNotFound
 from swarm.registry_scan import shared_registry_client, store_tag_records
@@ -93,11 +92,10 @@ def merge_request(params: dict[str, object]) -> MergeRequest:
 
 
 def normalised_key(platform: ManifestPlatform) -> str:
-    """Conflicts compare normalised platforms: linux/arm64/v8 is linux/arm64."""
-    try:
-        return str(Platform.create(platform.os, platform.architecture, platform.variant))
-    except ValueError:
-        return str(platform)
+    """Conflicts compare normalised platforms: linux/arm64/v8 is linux/arm64 (one that
+    cannot be normalised is compared as written)."""
+    normal, written = normalised(platform)
+    return normal or written
 
 
 async def fetch_source(client: RegistryClient, written: str, repo: str, ref: str,

@@ -27,7 +27,7 @@ from swarm.manifests import (
     digest_of,
     parse_manifest,
 )
-from swarm.references import parse_reference, validate_repository, validate_tag
+from swarm.references import validate_repository, validate_tag
 
 # Layers a registry never stores (Windows foreign layers): nothing to mount.
 _NON_DISTRIBUTABLE_PREFIXES = (
@@ -138,23 +138,6 @@ class MergePlan:
     @property
     def platforms(self) -> tuple[str, ...]:
         return tuple(str(c.platform) for c in self.children if c.platform and not c.is_attestation)
-
-
-def check_same_registry(target_registry: str, sources: Iterable[SourceImage]) -> None:
-    """Refuse sources from another registry: a registry cannot mount across registries."""
-    for source in sources:
-        registry = parse_reference(source.reference).registry
-        if registry.lower() == target_registry.lower():
-            continue
-        if not registry:
-            raise ValueError(
-                f"source '{source.reference}' names no registry; "
-                f"write it as '{target_registry}/{source.reference}'"
-            )
-        raise ValueError(
-            f"source '{source.reference}' is on registry '{registry}', not on "
-            f"'{target_registry}': push it to '{target_registry}' first"
-        )
 
 
 def platform_text(platform: Platform) -> str:

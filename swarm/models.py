@@ -139,6 +139,14 @@ class Job(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
 
+    @classmethod
+    def active(cls, kind: str, **params: object) -> Job | None:
+        """The newest queued or running job of ``kind`` whose parameters include these,
+        so a second click joins it instead of starting the same work twice."""
+        lookups = {f"params__{key}": value for key, value in params.items()}
+        return (cls.objects.filter(kind=kind, status__in=cls.ACTIVE, **lookups)
+                .order_by("-pk").first())
+
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE

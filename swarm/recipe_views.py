@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from swarm.build_recipes import active_build, needed_platforms
+from swarm.build_recipes import needed_platforms
 from swarm.jobs import create_job
 from swarm.models import BuildRecipe, Job
 from swarm.recipe_forms import BuildRecipeForm
@@ -49,7 +49,7 @@ def recipe_page(request: HttpRequest, recipe_id: int) -> HttpResponse:
     recipe = get_object_or_404(BuildRecipe.objects.select_related("registry"), pk=recipe_id)
     builds = Job.objects.filter(kind="build", params__recipe=recipe.pk).order_by("-pk")[:20]
     return render(request, "swarm/recipe.html", {
-        "recipe": recipe, "builds": builds, "running": active_build(recipe),
+        "recipe": recipe, "builds": builds, "running": Job.active("build", recipe=recipe.pk),
         "missing": sorted(needed_platforms() - set(recipe.platforms)),
     })
 
@@ -58,7 +58,7 @@ def recipe_page(request: HttpRequest, recipe_id: int) -> HttpResponse:
 @operator_required
 def build_recipe(request: HttpRequest, recipe_id: int) -> HttpResponse:
     recipe = get_object_or_404(BuildRecipe, pk=recipe_id)
-    running = active_build(recipe)
+    running = Job.active("build", recipe=recipe.pk)
     if running is not None:
         messages.warning(request, f"{recipe.name} is already building (job #{running.pk}); "
                                   "wait for it or cancel it first.")

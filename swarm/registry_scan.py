@@ -31,14 +31,8 @@ from swarm.inventory import (
     tag_record,
 )
 from swarm.models import CachedContent as CachedRow
-from swarm.models import Job, Registry, Repository, Tag, TagImage
+from swarm.models import Registry, Repository, Tag, TagImage
 from swarm.registry import CachedContent, MemoryDigestCache, RegistryClient, RegistryError
-
-
-def active_scan(registry: Registry) -> Job | None:
-    """The queued or running scan of this registry, if any (one at a time is enough)."""
-    return (Job.objects.filter(kind="registry_scan", params__registry=registry.pk,
-                               status__in=Job.ACTIVE).order_by("-pk").first())
 
 
 def registry_client(registry: Registry, cache: MemoryDigestCache | None = None) -> RegistryClient:

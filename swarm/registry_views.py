@@ -17,10 +17,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from swarm.jobs import create_job
-from swarm.models import Registry, Repository, Tag
+from swarm.models import Job, Registry, Repository, Tag
 from swarm.registry import PingResult, RegistryError
 from swarm.registry_forms import RegistryForm
-from swarm.registry_scan import active_scan, registry_client
+from swarm.registry_scan import registry_client
 from swarm.roles import operator_required
 
 REPOSITORIES_PER_PAGE = 100
@@ -100,7 +100,7 @@ def registry_test(request: HttpRequest, registry_id: int) -> HttpResponse:
 @operator_required
 def registry_scan(request: HttpRequest, registry_id: int) -> HttpResponse:
     registry = get_object_or_404(Registry, pk=registry_id)
-    running = active_scan(registry)
+    running = Job.active("registry_scan", registry=registry.pk)
     if running:
         messages.info(request, f"A scan of {registry.name} is already running.")
         return redirect("swarm:job", job_id=running.pk)
@@ -117,7 +117,8 @@ def registry_page(request: HttpRequest, registry_id: int) -> HttpResponse:
         repositories = repositories.filter(name__icontains=query)
     page = Paginator(repositories, REPOSITORIES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "swarm/registry.html", {
-        "registry": registry, "page": page, "query": query, "scan": active_scan(registry),
+        "registry": registry, "page": page, "query": query,
+        "scan": Job.active("registry_scan", registry=registry.pk),
     })
 
 

@@ -83,12 +83,11 @@ def reap_lost_jobs() -> int:
 def scan_all_registries() -> int:
     """Start a scan job for every registry that has none queued or running."""
     from swarm.jobs import create_job
-    from swarm.models import Registry
-    from swarm.registry_scan import active_scan
+    from swarm.models import Job, Registry
 
     started = 0
     for registry in Registry.objects.all():
-        if active_scan(registry) is None:
+        if Job.active("registry_scan", registry=registry.pk) is None:
             create_job("registry_scan", {"registry": registry.pk}, None)
             started += 1
     return started

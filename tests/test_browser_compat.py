@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from swarm.jobs import run_job
-from swarm.models import Job, Registry
+from swarm.models import Registry
 from swarm.snapshots import refresh_nodes, refresh_services
 from tests.conftest import login, make_accounts
 from tests.engine import IsolatedEngine
 from tests.registry_images import Pusher, push_oci_index, push_single
 from tests.registry_server import RegistryServer
+from tests.run_jobs import scan
 from tests.swarm_services import ServiceSet, has_error, ran_or_failed, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,7 +45,7 @@ def test_a_viewer_sees_the_matrix_and_the_services_page_warnings(
 ):
     make_accounts()
     registry = Registry.objects.create(name="shop", base_url=failing_services.url)
-    run_job(Job.objects.create(kind="registry_scan", params={"registry": registry.pk}).pk)
+    assert scan(registry).status == "succeeded"
     refresh_nodes()
     refresh_services()
     hostname = use_engine.docker("info", "--format", "{{.Name}}").stdout.strip()

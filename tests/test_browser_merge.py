@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from swarm.jobs import run_job
 from swarm.models import Job, Registry
 from tests.conftest import login, make_accounts
 from tests.registry_images import Pusher, push_single
+from tests.run_jobs import scan
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,7 +19,7 @@ def test_one_click_on_a_suggested_merge_lands_on_the_verified_tag(page, served,
     push_single(pusher, "home/nginx", "1.29.0-amd64", "linux/amd64")
     push_single(pusher, "home/nginx", "1.29.0-arm64", "linux/arm64")
     registry = Registry.objects.create(name="lan", base_url=server.url)
-    run_job(Job.objects.create(kind="registry_scan", params={"registry": registry.pk}).pk)
+    assert scan(registry).status == "succeeded"
     make_accounts()
     login(page, served.url, "operator")
 

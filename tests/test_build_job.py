@@ -12,8 +12,9 @@ from django.conf import settings
 from django.urls import reverse
 
 from swarm.jobs import run_job
-from swarm.models import BuildRecipe, Job, JobLogLine, Registry, Tag
+from swarm.models import BuildRecipe, Job, Registry, Tag
 from tests.engine_images import build_and_push, manifest_merge_with_cli
+from tests.run_jobs import log_of
 from tests.shared_fixtures import FIXTURES
 
 pytestmark = pytest.mark.django_db
@@ -53,10 +54,6 @@ def write_plan(plan: Path, argv: list[str], fixture: str, exit_code: int = 0,
     plan.write_text(json.dumps({"argv": argv, "fixtures": str(FIXTURES),
                                 "stderr_fixture": fixture, "exit": exit_code,
                                 "digest": digest, "delay": 0}))
-
-
-def log_of(job: Job) -> str:
-    return "\n".join(JobLogLine.objects.filter(job=job).values_list("text", flat=True))
 
 
 def test_a_build_pushes_reads_back_and_shows_lanes(build_setup, swarm_engine, registry):

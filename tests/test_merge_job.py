@@ -8,26 +8,18 @@ import subprocess
 
 import pytest
 
-from swarm.jobs import run_job
-from swarm.models import Job, JobLogLine, Registry, Tag
+from swarm.models import Job, Registry, Tag
 from tests.components import need_executable
 from tests.engine_images import build_and_push
 from tests.registry_images import Pusher, push_oci_index, push_single
+from tests.run_jobs import log_of, run
 from tests.token_issuer import TokenIssuer
 
 pytestmark = pytest.mark.django_db
 
 
 def merge(registry: Registry, target: str, *sources: str, **params: object) -> Job:
-    job = Job.objects.create(kind="merge", params={
-        "registry": registry.pk, "target": target, "sources": list(sources), **params})
-    run_job(job.pk)
-    job.refresh_from_db()
-    return job
-
-
-def log_of(job: Job) -> str:
-    return "\n".join(JobLogLine.objects.filter(job=job).values_list("text", flat=True))
+    return run("merge", registry=registry.pk, target=target, sources=list(sources), **params)
 
 
 def skopeo_raw(server, ref: str) -> dict:

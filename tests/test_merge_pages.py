@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from swarm.jobs import run_job
 from swarm.models import Job, Registry, Tag
 from tests.registry_images import Pusher, push_single
+from tests.run_jobs import scan
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +20,7 @@ def inventory(registry_factory):
     push_single(pusher, "nginx", "1.29.0-amd64", "linux/amd64")
     push_single(pusher, "nginx", "1.29.0-arm64", "linux/arm64")
     registry = Registry.objects.create(name="lan", base_url=server.url)
-    job = Job.objects.create(kind="registry_scan", params={"registry": registry.pk})
-    run_job(job.pk)
+    scan(registry)
     return registry
 
 
@@ -90,7 +89,7 @@ def test_the_preview_shows_platforms_digests_and_the_delete_trap(client, account
 
 def test_the_preview_flags_a_platform_conflict(client, accounts, inventory):
     push_single(Pusher(inventory.base_url), "nginx", "other-amd64", "linux/amd64", salt="x")
-    run_job(Job.objects.create(kind="registry_scan", params={"registry": inventory.pk}).pk)
+    scan(inventory)
     client.force_login(accounts.operator)
     body = post(client, inventory, target="nginx:1", action="preview",
                 sources="nginx:1.29.0-amd64 nginx:other-amd64").content.decode()

@@ -23,7 +23,6 @@ from swarm.merge_plan import (
     ManifestFetch,
     MergeConflict,
     SourceImage,
-    check_same_registry,
     plan_merge,
 )
 from tests.shared_fixtures import fixture_text
@@ -421,15 +420,3 @@ def test_target_is_validated(repository: str, tag: str) -> None:
 def test_no_sources() -> None:
     with pytest.raises(ValueError, match="nothing to merge"):
         plan_merge("app", "latest", [])
-
-
-def test_check_same_registry() -> None:
-    here = single(f"{REG}/app:amd64", "app", "amd64")
-    check_same_registry(REG, [here])
-    elsewhere = single("ghcr.io/someone/app:arm64", "someone/app", "arm64")
-    with pytest.raises(ValueError, match="ghcr.io") as caught:
-        check_same_registry(REG, [here, elsewhere])
-    assert REG in str(caught.value)
-    nameless = single("app:arm64", "app", "arm64")
-    with pytest.raises(ValueError, match="names no registry"):
-        check_same_registry(REG, [nameless])

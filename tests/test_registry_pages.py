@@ -6,19 +6,12 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from swarm.jobs import run_job
 from swarm.models import Job, Registry, Tag
 from tests.engine_images import build_and_push, manifest_merge_with_cli
 from tests.registry_images import Pusher, push_docker_list, push_oci_index
+from tests.run_jobs import scan
 
 pytestmark = pytest.mark.django_db
-
-
-def scan(registry: Registry) -> Job:
-    job = Job.objects.create(kind="registry_scan", params={"registry": registry.pk})
-    run_job(job.pk)
-    job.refresh_from_db()
-    return job
 
 
 @pytest.fixture

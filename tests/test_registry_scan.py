@@ -8,7 +8,6 @@ import subprocess
 import pytest
 from django.core.management import call_command
 
-from swarm.jobs import run_job
 from swarm.models import Job, JobLogLine, Registry, Repository, Tag, TagImage
 from tests.components import need_executable
 from tests.registry_images import (
@@ -19,6 +18,7 @@ from tests.registry_images import (
     push_single,
     push_three_platform_index,
 )
+from tests.run_jobs import scan
 
 pytestmark = pytest.mark.django_db
 
@@ -40,13 +40,6 @@ def filled(registry_factory):
     sig = push_single(pusher, "apps/api", fallback, "linux/amd64", salt="sig")
     pushed["sig"] = sig
     return server, pusher, pushed
-
-
-def scan(registry: Registry) -> Job:
-    job = Job.objects.create(kind="registry_scan", params={"registry": registry.pk})
-    run_job(job.pk)
-    job.refresh_from_db()
-    return job
 
 
 def make_registry(server, **fields) -> Registry:

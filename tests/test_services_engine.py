@@ -14,8 +14,7 @@ import pytest
 from swarm.compat import Level
 from swarm.engine import fetch_services_from_engine
 from swarm.image_lookup import MatchStatus
-from swarm.jobs import run_job
-from swarm.models import Job, Registry, Snapshot, SwarmService
+from swarm.models import Registry, Snapshot, SwarmService
 from swarm.service_compat import NodeState, ServiceReport
 from swarm.snapshots import SERVICES, refresh_nodes, refresh_services
 from tests.engine import IsolatedEngine
@@ -23,6 +22,7 @@ from tests.engine_images import build_and_push
 from tests.foreign_binary import emulator_registered, write_exit_zero
 from tests.registry_images import Pusher, push_oci_index
 from tests.registry_server import RegistryServer
+from tests.run_jobs import scan
 from tests.swarm_services import (
     ServiceSet,
     Tasks,
@@ -95,9 +95,7 @@ def reports(swarm: Swarm, use_engine: IsolatedEngine) -> dict[str, ServiceReport
     from swarm.compat_views import service_reports
 
     registry = Registry.objects.create(name="compat", base_url=swarm.registry.url)
-    job = Job.objects.create(kind="registry_scan", params={"registry": registry.pk})
-    run_job(job.pk)
-    assert Job.objects.get(pk=job.pk).status == "succeeded"
+    assert scan(registry).status == "succeeded"
     assert refresh_nodes() == "1 node(s)"
     assert refresh_services().startswith(f"{len(swarm.names)} service(s)")
     return {report.service.name: report for report, _ in service_reports()}
